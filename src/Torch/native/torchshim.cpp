@@ -7,6 +7,7 @@
 #include <torch/csrc/autograd/autograd.h>
 #include <torch/csrc/autograd/function.h>
 #include <torch/cuda.h>
+#include <torch/version.h>
 
 #include <cstring>
 #include <memory>
@@ -212,12 +213,10 @@ std::mutex generator_mutex;
 
 TS_API const char* ts_last_error() { return last_error.c_str(); }
 
+#define TS_STR2(x) #x
+#define TS_STR(x) TS_STR2(x)
 TS_API const char* ts_version() {
-#ifdef TORCH_VERSION
-  return TORCH_VERSION;
-#else
-  return "unknown";
-#endif
+  return TS_STR(TORCH_VERSION_MAJOR) "." TS_STR(TORCH_VERSION_MINOR) "." TS_STR(TORCH_VERSION_PATCH);
 }
 
 TS_API int ts_op_find(const char* name, const char* overload, void** out_op) {

@@ -1,0 +1,16 @@
+namespace Server;
+
+/// <summary>Settings of the serving host, bound from the "Server" configuration section (env: Server__HttpPort, ...).</summary>
+public sealed class ServerOptions
+{
+    public const string Section = "Server";
+
+    /// <summary>Port of the HTTP/1.1 API.</summary>
+    public int HttpPort { get; set; } = 8080;
+
+    /// <summary>Address to bind; "0.0.0.0" in containers, "127.0.0.1" to stay local.</summary>
+    public string BindAddress { get; set; } = "0.0.0.0";
+
+    /// <summary>Threads libtorch may use for intra-op parallelism (0: libtorch's default, one per core).</summary>
+    public int TorchThreads { get; set; }
+}

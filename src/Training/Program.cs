@@ -1,0 +1,6 @@
+using System.CommandLine;
+using Training;
+
+var root = new RootCommand("align-train: the training host (Diffusion-DPO, DRaFT, ShapeWorld pre-training, evaluation)");
+root.Subcommands.Add(EngineCommand.Create());
+return root.Parse(args).Invoke();
