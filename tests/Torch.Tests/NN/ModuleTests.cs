@@ -310,6 +310,20 @@ public class ModuleTests
     }
 
     [Fact]
+    public void EmbeddingPaddingRowIsZeroAndGetsNoGradient()
+    {
+        using var scope = torch.NewDisposeScope();
+        using var emb = new Embedding(5, 3, paddingIdx: -1);
+        Assert.Equal(4L, emb.PaddingIdx);
+        Assert.Equal(new float[3], emb.Weight[4].ToArray<float>());
+        Tensor ids = Tensor.FromArray(new long[] { 4, 1, 4, 2 }, 2, 2);
+        emb.Forward(ids).Sum().Backward();
+        Tensor grad = emb.Weight.Grad!;
+        Assert.Equal(new float[3], grad[4].ToArray<float>());
+        Assert.Equal(new float[] { 1, 1, 1 }, grad[1].ToArray<float>());
+    }
+
+    [Fact]
     public void ModuleListNamesChildrenByIndex()
     {
         using var scope = torch.NewDisposeScope();
