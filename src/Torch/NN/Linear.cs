@@ -1,0 +1,32 @@
+namespace Torch.NN;
+
+/// <summary><c>nn.Linear</c>: y = x·Wᵀ + b, weight [out, in], bias [out].</summary>
+public sealed class Linear : Module<Tensor, Tensor>
+{
+    public Linear(long inFeatures, long outFeatures, bool bias = true, DType dtype = DType.Float32, Device? device = null,
+        Generator? generator = null)
+    {
+        InFeatures = inFeatures;
+        OutFeatures = outFeatures;
+        Weight = RegisterParameter("weight", torch.Empty([outFeatures, inFeatures], dtype, device));
+        Bias = RegisterParameter("bias", bias ? torch.Empty([outFeatures], dtype, device) : null);
+        ResetParameters(generator);
+    }
+
+    public long InFeatures { get; }
+    public long OutFeatures { get; }
+    public Tensor Weight { get; }
+    public Tensor? Bias { get; }
+
+    /// <summary>PyTorch's default: kaiming_uniform(a=√5) for the weight, U(±1/√fan_in) for the bias.</summary>
+    public void ResetParameters(Generator? generator = null)
+    {
+        Init.KaimingUniform_(Weight, a: Math.Sqrt(5), generator: generator);
+        if (Bias is null) return;
+        long fanIn = Init.CalculateFanInAndFanOut(Weight).FanIn;
+        double bound = fanIn > 0 ? 1 / Math.Sqrt(fanIn) : 0;
+        Init.Uniform_(Bias, -bound, bound, generator);
+    }
+
+    public override Tensor Forward(Tensor input) => F.Linear(input, Weight, Bias);
+}
