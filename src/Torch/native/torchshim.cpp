@@ -7,6 +7,7 @@
 #include <torch/csrc/autograd/autograd.h>
 #include <torch/csrc/autograd/function.h>
 #include <torch/cuda.h>
+#include <torch/version.h>
 
 #include <cstring>
 #include <memory>
