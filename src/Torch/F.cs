@@ -68,8 +68,9 @@ public static class F
         if ((size is null) == (scaleFactor is null)) throw new ArgumentException("give exactly one of size and scaleFactor");
         if (x.Dim != 4) throw new ArgumentException($"interpolate takes a 4-D tensor, got {x.Dim}-D");
         long[] outSize = size ?? [(long)Math.Floor(x.Size(2) * scaleFactor!.Value), (long)Math.Floor(x.Size(3) * scaleFactor.Value)];
-        // PyTorch passes the scale factor on to the kernel when one was given (it changes the sampling grid).
-        Arg scale = scaleFactor is null ? Arg.None : 1.0 / scaleFactor.Value;
+        // PyTorch passes the scale factor on to the kernel when one was given (it changes the sampling grid);
+        // the kernels take the factor itself (output/input) and invert it internally.
+        Arg scale = scaleFactor is null ? Arg.None : scaleFactor.Value;
         return (mode, antialias) switch
         {
             ("nearest", false) => Aten.UpsampleNearest2d.Call(x, outSize, scale, scale),

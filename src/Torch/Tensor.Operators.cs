@@ -13,6 +13,11 @@ public sealed partial class Tensor
     public static Tensor operator *(double a, Tensor b) => Aten.MulS.Call(b, a);
     public static Tensor operator /(Tensor a, Tensor b) => Aten.DivT.Call(a, b);
     public static Tensor operator /(Tensor a, double b) => Aten.DivS.Call(a, b);
-    public static Tensor operator /(double a, Tensor b) => Aten.MulS.Call(Aten.Reciprocal.Call(b), a);
+    // PyTorch's __rtruediv__ is reciprocal() * a, too.
+    public static Tensor operator /(double a, Tensor b)
+    {
+        using Tensor r = Aten.Reciprocal.Call(b);
+        return Aten.MulS.Call(r, a);
+    }
     public static Tensor operator -(Tensor a) => Aten.Neg.Call(a);
 }

@@ -81,7 +81,13 @@ public sealed partial class Tensor
     private Tensor BasicIndex(TensorIndex[] index, out Tensor?[]? advanced)
     {
         long ndim = Dim;
-        int consumed = index.Count(i => i.Kind is TensorIndex.Kinds.Single or TensorIndex.Kinds.Slice or TensorIndex.Kinds.Tensor);
+        // A bool mask consumes as many dimensions as it has.
+        long consumed = index.Sum(i => i.Kind switch
+        {
+            TensorIndex.Kinds.Single or TensorIndex.Kinds.Slice => 1L,
+            TensorIndex.Kinds.Tensor => i.Tensor!.DType == DType.Bool ? i.Tensor.Dim : 1L,
+            _ => 0L,
+        });
         if (consumed > ndim) throw new IndexOutOfRangeException($"too many indices ({consumed}) for a {ndim}-d tensor");
         if (index.Count(i => i.Kind == TensorIndex.Kinds.Ellipsis) > 1) throw new ArgumentException("an index can have only one ellipsis");
 

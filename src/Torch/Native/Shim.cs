@@ -70,6 +70,8 @@ internal static unsafe partial class Shim
     internal static void Throw(string? context)
     {
         string message = Marshal.PtrToStringUTF8(ts_last_error()) ?? "unknown libtorch error";
-        throw new TorchException(context is null ? message : $"{context}: {message}");
+        // The shim's own argument errors already start with the operator's name.
+        bool named = context is null || message.StartsWith(context + ":", StringComparison.Ordinal);
+        throw new TorchException(named ? message : $"{context}: {message}");
     }
 }
