@@ -9,11 +9,11 @@ public static class Safetensors
     /// <summary>Opens a file for inspection and on-demand loading; dispose it when done.</summary>
     public static SafetensorsFile Open(string path) => new(path);
 
-    /// <summary>Loads every tensor of a file (optionally converted to <paramref name="convertTo"/>).</summary>
-    public static Dictionary<string, Tensor> Load(string path, DType? convertTo = null)
+    /// <summary>Loads every tensor of a file, the floating-point ones converted to <paramref name="convertFloatsTo"/> if given.</summary>
+    public static Dictionary<string, Tensor> Load(string path, DType? convertFloatsTo = null)
     {
         using var file = new SafetensorsFile(path);
-        return file.LoadAll(convertTo);
+        return file.LoadAll(convertFloatsTo);
     }
 
     /// <summary>

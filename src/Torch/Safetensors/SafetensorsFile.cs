@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Collections.ObjectModel;
 using Microsoft.Win32.SafeHandles;
 
 namespace Torch;
@@ -22,7 +23,7 @@ public sealed class SafetensorsFile : IDisposable
     public SafetensorsFile(string path)
     {
         Path = path;
-        _file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        _file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
         try
         {
             long fileLength = RandomAccess.GetLength(_file);
@@ -41,7 +42,7 @@ public sealed class SafetensorsFile : IDisposable
             DataStart = 8 + (long)n;
             (Dictionary<string, string> metadata, List<SafetensorsEntry> entries) =
                 SafetensorsHeader.Parse(header, path, fileLength - DataStart);
-            Metadata = metadata;
+            Metadata = new ReadOnlyDictionary<string, string>(metadata);
             Entries = entries.AsReadOnly();
             Names = entries.Select(e => e.Name).ToList().AsReadOnly();
             _byName = entries.ToDictionary(e => e.Name, StringComparer.Ordinal);
@@ -97,13 +98,17 @@ public sealed class SafetensorsFile : IDisposable
         }
     }
 
-    /// <summary>Loads every tensor, by name.</summary>
-    public Dictionary<string, Tensor> LoadAll(DType? convertTo = null)
+    /// <summary>
+    /// Loads every tensor, by name. <paramref name="convertFloatsTo"/> converts the floating-point tensors
+    /// only (as when loading weights in another precision); integer and bool tensors keep their dtype.
+    /// </summary>
+    public Dictionary<string, Tensor> LoadAll(DType? convertFloatsTo = null)
     {
         var all = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         try
         {
-            foreach (string name in Names) all[name] = Load(name, convertTo);
+            foreach (SafetensorsEntry e in Entries)
+                all[e.Name] = Load(e.Name, e.DType.IsFloatingPoint() ? convertFloatsTo : null);
             return all;
         }
         catch

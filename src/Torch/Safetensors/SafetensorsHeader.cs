@@ -18,7 +18,7 @@ internal static class SafetensorsHeader
     {
         if (!Utf8.IsValid(header)) throw Fail(path, "header is not valid UTF-8");
         if (header.Length == 0 || header[0] != (byte)'{')
-            throw Fail(path, "header does not start with '{': not a safetensors header");
+            throw Fail(path, "header is not a JSON object: it must start with '{'");
 
         JsonDocument doc;
         try
@@ -39,11 +39,19 @@ internal static class SafetensorsHeader
             var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
             var entries = new List<SafetensorsEntry>();
             var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (JsonProperty p in root.EnumerateObject())
+            try
             {
-                if (!seen.Add(p.Name)) throw Fail(path, $"duplicate key '{p.Name}' in the header");
-                if (p.Name == MetadataKey) ParseMetadata(p.Value, metadata, path);
-                else entries.Add(ParseEntry(p.Name, p.Value, path, dataLength));
+                foreach (JsonProperty p in root.EnumerateObject())
+                {
+                    if (!seen.Add(p.Name)) throw Fail(path, $"duplicate key '{p.Name}' in the header");
+                    if (p.Name == MetadataKey) ParseMetadata(p.Value, metadata, path);
+                    else entries.Add(ParseEntry(p.Name, p.Value, path, dataLength));
+                }
+            }
+            catch (InvalidOperationException e)
+            {
+                // JsonDocument accepts escaped lone surrogates ("\ud800") and only fails when the string is read.
+                throw Fail(path, $"header is not valid JSON: {e.Message}", e);
             }
 
             CheckLayout(entries, path, dataLength);

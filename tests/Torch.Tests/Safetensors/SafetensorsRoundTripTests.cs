@@ -86,7 +86,8 @@ public class SafetensorsRoundTripTests
         Tensor half = torch.Randn([4, 1000, 9], g).To(DType.Float16);
         Tensor bf = torch.Randn([5, 3], g).To(DType.BFloat16);
         string path = dir.File("half.safetensors");
-        Safetensors.Save(path, new Dictionary<string, Tensor> { ["half"] = half, ["bf"] = bf, ["empty"] = torch.Empty([0, 2], DType.Float16) });
+        Tensor ids = torch.Arange(5);
+        Safetensors.Save(path, new Dictionary<string, Tensor> { ["half"] = half, ["bf"] = bf, ["empty"] = torch.Empty([0, 2], DType.Float16), ["ids"] = ids });
 
         using var file = Safetensors.Open(path);
         Tensor up = file.Load("half", DType.Float32);
@@ -95,7 +96,14 @@ public class SafetensorsRoundTripTests
         Assert.Equal(half.To(DType.Float32).ToArray<float>(), up.ToArray<float>());
         Assert.Equal(bf.To(DType.Float32).ToArray<float>(), file.Load("bf", DType.Float32).ToArray<float>());
         Assert.Equal([0L, 2L], file.Load("empty", DType.Float32).Shape);
-        Assert.Equal(half.To(DType.Float32).ToArray<float>(), Safetensors.Load(path, DType.Float32)["half"].ToArray<float>());
+        Assert.Equal(DType.Float64, file.Load("ids", DType.Float64).DType);
+        Assert.Equal(new double[] { 0, 1, 2, 3, 4 }, file.Load("ids", DType.Float64).ToArray<double>());
+
+        var all = Safetensors.Load(path, DType.Float32);
+        Assert.Equal(half.To(DType.Float32).ToArray<float>(), all["half"].ToArray<float>());
+        Assert.Equal(DType.Float32, all["bf"].DType);
+        Assert.Equal(DType.Int64, all["ids"].DType); // only floating-point tensors are converted by LoadAll
+        Assert.Equal(new long[] { 0, 1, 2, 3, 4 }, all["ids"].ToArray<long>());
     }
 
     [Fact]
