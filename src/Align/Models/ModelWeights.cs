@@ -39,7 +39,7 @@ public static class ModelWeights
                 var missing = targets.Keys.Where(k => !source.ContainsKey(k)).ToList();
                 var unexpected = source.Keys.Where(k => !targets.ContainsKey(k) && ignoreUnexpected?.Invoke(k) != true).ToList();
                 var mismatched = targets.Where(t => source.TryGetValue(t.Key, out var f) && !t.Value.Shape.SequenceEqual(f[t.Key].Shape))
-                    .Select(t => new ShapeMismatch(t.Key, t.Value.Shape, source[t.Key][t.Key].Shape)).ToList();
+                    .Select(t => new ShapeMismatch(t.Key, t.Value.Shape, source[t.Key][t.Key].Shape.ToArray())).ToList();
                 var result = new LoadStateDictResult(missing, unexpected, mismatched);
                 if (!result.IsEmpty)
                     throw new ModelLoadException($"{string.Join(", ", files)}: weights do not fit {module.GetType().Name}: {result}");
