@@ -86,27 +86,9 @@ public sealed class ClipTextModel : Module
     }
 
     /// <summary>Loads a transformers text-encoder directory (<c>config.json</c>, <c>model.safetensors</c>).</summary>
-    public static ClipTextModel FromPretrained(string directory)
-    {
-        var model = new ClipTextModel(ClipTextConfig.Load(Path.Combine(directory, "config.json")));
-        try
-        {
-            ModelWeights.Load(model, [WeightsFile(directory)], key => key.EndsWith("position_ids", StringComparison.Ordinal));
-            model.Eval();
-            return model;
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
-    }
-
-    private static string WeightsFile(string directory)
-    {
-        string path = Path.Combine(directory, "model.safetensors");
-        return File.Exists(path) ? path : throw new ModelLoadException($"{directory}: missing model.safetensors (only safetensors weights are read)");
-    }
+    public static ClipTextModel FromPretrained(string directory) =>
+        Pretrained.Load(directory, "model", d => new ClipTextModel(ClipTextConfig.Load(Path.Combine(d, "config.json"))),
+            key => key.EndsWith("position_ids", StringComparison.Ordinal));
 
     public ClipTextConfig Config { get; }
     public ClipTextTransformer text_model { get; }
