@@ -12,7 +12,9 @@ public static class ModelWeights
     /// Then copies each tensor in, converted to the parameter's dtype (e.g. fp16 files into fp32 on CPU).
     /// </summary>
     /// <param name="ignoreUnexpected">keys the reference implementation also ignores (e.g. legacy <c>position_ids</c> buffers)</param>
-    public static void Load(Module module, IReadOnlyList<string> files, Func<string, bool>? ignoreUnexpected = null)
+    /// <param name="renameKey">maps a checkpoint's key to the module's, where the reference does the same (legacy names)</param>
+    public static void Load(Module module, IReadOnlyList<string> files, Func<string, bool>? ignoreUnexpected = null,
+        Func<string, string>? renameKey = null)
     {
         var opened = new List<SafetensorsFile>();
         try
@@ -28,18 +30,22 @@ public static class ModelWeights
                     throw new ModelLoadException(e.Message);
                 }
             }
-            var source = new Dictionary<string, SafetensorsFile>();
+            var source = new Dictionary<string, (SafetensorsFile File, string Name)>();
             foreach (SafetensorsFile f in opened)
                 foreach (string name in f.Names)
-                    if (!source.TryAdd(name, f)) throw new ModelLoadException($"{f.Path}: tensor '{name}' also appears in {source[name].Path}");
+                {
+                    string key = renameKey?.Invoke(name) ?? name;
+                    if (!source.TryAdd(key, (f, name)))
+                        throw new ModelLoadException($"{f.Path}: tensor '{name}' is given twice (also in {source[key].File.Path} as '{source[key].Name}')");
+                }
 
             var targets = module.StateDict();
             try
             {
                 var missing = targets.Keys.Where(k => !source.ContainsKey(k)).ToList();
                 var unexpected = source.Keys.Where(k => !targets.ContainsKey(k) && ignoreUnexpected?.Invoke(k) != true).ToList();
-                var mismatched = targets.Where(t => source.TryGetValue(t.Key, out var f) && !t.Value.Shape.SequenceEqual(f[t.Key].Shape))
-                    .Select(t => new ShapeMismatch(t.Key, t.Value.Shape, source[t.Key][t.Key].Shape.ToArray())).ToList();
+                var mismatched = targets.Where(t => source.TryGetValue(t.Key, out var f) && !t.Value.Shape.SequenceEqual(f.File[f.Name].Shape))
+                    .Select(t => new ShapeMismatch(t.Key, t.Value.Shape, source[t.Key].File[source[t.Key].Name].Shape.ToArray())).ToList();
                 var result = new LoadStateDictResult(missing, unexpected, mismatched);
                 if (!result.IsEmpty)
                     throw new ModelLoadException($"{string.Join(", ", files)}: weights do not fit {module.GetType().Name}: {result}");
@@ -47,7 +53,8 @@ public static class ModelWeights
                 using var noGrad = Autograd.NoGrad();
                 foreach ((string key, Tensor target) in targets)
                 {
-                    using Tensor value = source[key].Load(key, target.DType);
+                    (SafetensorsFile file, string name) = source[key];
+                    using Tensor value = file.Load(name, target.DType);
                     target.Copy_(value);
                 }
             }

@@ -6,14 +6,15 @@ namespace Align.Models;
 public static class Pretrained
 {
     /// <param name="weightsStem">file name without extension, e.g. <c>diffusion_pytorch_model</c> or <c>model</c></param>
-    public static T Load<T>(string directory, string weightsStem, Func<string, T> build, Func<string, bool>? ignoreUnexpected = null) where T : Module
+    public static T Load<T>(string directory, string weightsStem, Func<string, T> build, Func<string, bool>? ignoreUnexpected = null,
+        Func<string, string>? renameKey = null) where T : Module
     {
         if (!Directory.Exists(directory)) throw new ModelLoadException($"{directory}: directory not found");
         string[] files = WeightFiles(directory, weightsStem);
         T model = build(directory);
         try
         {
-            ModelWeights.Load(model, files, ignoreUnexpected);
+            ModelWeights.Load(model, files, ignoreUnexpected, renameKey);
             model.Eval();
             return model;
         }
