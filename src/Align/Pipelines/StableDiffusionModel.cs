@@ -1,0 +1,85 @@
+using Align.Models;
+using Align.Models.Clip;
+using Align.Models.Diffusers;
+using Align.Models.Vae;
+using Align.Text;
+
+namespace Align.Pipelines;
+
+/// <summary>
+/// A Stable Diffusion family model loaded from a diffusers directory (SD 1.x, 2.x, SDXL, and their turbo variants):
+/// tokenizers, text encoders, UNet, VAE and the scheduler config. Owns the modules.
+/// </summary>
+public sealed class StableDiffusionModel : IDisposable
+{
+    private StableDiffusionModel(string directory, ModelIndex index, IReadOnlyList<(ClipTokenizer, ClipTextModel)> text,
+        UNet2DConditionModel unet, AutoencoderKL vae)
+    {
+        Directory = directory;
+        Index = index;
+        Text = text;
+        UNet = unet;
+        Vae = vae;
+        Prompts = new PromptEncoder(text, index.IsXL, index.ForceZerosForEmptyPrompt);
+    }
+
+    public string Directory { get; }
+    public ModelIndex Index { get; }
+    public IReadOnlyList<(ClipTokenizer Tokenizer, ClipTextModel Encoder)> Text { get; }
+    public UNet2DConditionModel UNet { get; }
+    public AutoencoderKL Vae { get; }
+    public PromptEncoder Prompts { get; }
+    public bool IsXL => Index.IsXL;
+    public string SchedulerConfigPath => Path.Combine(Directory, "scheduler", "scheduler_config.json");
+
+    /// <summary>Pixels per latent along each side (from the VAE config: 8 for real models).</summary>
+    public int VaeScaleFactor => Vae.Config.ScaleFactor;
+
+    /// <summary>The model's native resolution: UNet sample size × VAE scale factor.</summary>
+    public int DefaultSize => (UNet.Config.SampleSize ?? 64) * VaeScaleFactor;
+
+    /// <summary>Loads every component; a missing component or file, a config value not supported, or weights that do not fit, fail with one clear error.</summary>
+    public static StableDiffusionModel Load(string directory)
+    {
+        ModelIndex index = ModelIndex.Load(directory);
+        string[] textNames = index.IsXL ? ["text_encoder", "text_encoder_2"] : ["text_encoder"];
+        string[] required = [.. textNames, .. textNames.Select(t => t.Replace("text_encoder", "tokenizer")), "unet", "vae", "scheduler"];
+        string[] missing = required.Where(c => !System.IO.Directory.Exists(Path.Combine(directory, c))).ToArray();
+        if (missing.Length > 0) throw new ModelLoadException($"{directory}: missing component directories: {string.Join(", ", missing)}");
+
+        var loaded = new List<IDisposable>();
+        try
+        {
+            var text = new List<(ClipTokenizer, ClipTextModel)>();
+            foreach (string name in textNames)
+            {
+                var tokenizer = ClipTokenizer.FromDirectory(Path.Combine(directory, name.Replace("text_encoder", "tokenizer")));
+                var encoder = ClipTextModel.FromPretrained(Path.Combine(directory, name));
+                loaded.Add(encoder);
+                text.Add((tokenizer, encoder));
+            }
+            var unet = UNet2DConditionModel.FromPretrained(Path.Combine(directory, "unet"));
+            loaded.Add(unet);
+            var vae = AutoencoderKL.FromPretrained(Path.Combine(directory, "vae"));
+            loaded.Add(vae);
+            return new StableDiffusionModel(directory, index, text, unet, vae);
+        }
+        catch (InvalidDataException e)
+        {
+            foreach (IDisposable d in loaded) d.Dispose();
+            throw new ModelLoadException(e.Message);
+        }
+        catch
+        {
+            foreach (IDisposable d in loaded) d.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach ((_, ClipTextModel encoder) in Text) encoder.Dispose();
+        UNet.Dispose();
+        Vae.Dispose();
+    }
+}
