@@ -11,7 +11,8 @@ internal sealed record Options
     public string Json { get; init; } = "artifacts/bench/engine.json";
     public string Python { get; init; } = "/usr/bin/python3";
     public string? Script { get; init; }
-    public string? Only { get; init; }
+    public string[]? Only { get; init; }
+    public string? Kind { get; init; }
 
     public const string Usage = """
         usage: Torch.Bench [options]
@@ -23,7 +24,8 @@ internal sealed record Options
           --json PATH      where to write all figures (artifacts/bench/engine.json)
           --python PATH    Python with torch (/usr/bin/python3)
           --script PATH    PyTorch side (bench/torch_bench.py, found from the working directory upwards)
-          --only TEXT      run only cases whose name contains TEXT
+          --only A,B,...   run only cases whose name contains one of these
+          --kind K         run only the 'tiny' cases or only the 'throughput' (conv2d/matmul) ones
         """;
 
     public static Options Parse(string[] args)
@@ -42,13 +44,17 @@ internal sealed record Options
                 "--json" => o with { Json = Next() },
                 "--python" => o with { Python = Next() },
                 "--script" => o with { Script = Next() },
-                "--only" => o with { Only = Next() },
+                "--only" => o with { Only = Next().Split(',', StringSplitOptions.RemoveEmptyEntries) },
+                "--kind" => o with { Kind = Next() is "tiny" or "throughput" ? args[i] : throw new ArgumentException("--kind is tiny or throughput") },
                 _ => throw new ArgumentException($"unknown option {args[i]}\n{Usage}"),
             };
         }
         if (o.Threads < 1 || o.Rounds < 1) throw new ArgumentException("--threads and --rounds must be at least 1");
         return o;
     }
+
+    public bool Selects(BenchCase c) =>
+        (Only is null || Only.Any(c.Name.Contains)) && (Kind is null || (Kind == "tiny") == c.Tiny);
 
     public string ResolveScript()
     {

@@ -26,10 +26,10 @@ torch.NumThreads = options.Threads;
 using var python = new PythonSide(options.Python, options.ResolveScript());
 JsonObject pyInfo = python.Init(options.Threads);
 
-List<BenchCase> cases = Cases.Create().Where(c => options.Only is null || c.Name.Contains(options.Only)).ToList();
+List<BenchCase> cases = Cases.Create().Where(options.Selects).ToList();
 if (cases.Count == 0)
 {
-    Console.Error.WriteLine($"no case matches '{options.Only}'");
+    Console.Error.WriteLine("no case matches --only/--kind");
     return 2;
 }
 Log($"threads: ours {torch.NumThreads}, pytorch {pyInfo["threads"]}; {cases.Count} cases");
