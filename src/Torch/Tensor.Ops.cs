@@ -85,6 +85,8 @@ public sealed partial class Tensor
     public Tensor Sum(DType? dtype = null) => Aten.Sum.Call(this, dtype);
     public Tensor Sum(long[] dims, bool keepDim = false) => Aten.SumDim.Call(this, dims, keepDim);
     public Tensor Sum(long dim, bool keepDim = false) => Aten.SumDim.Call(this, new[] { dim }, keepDim);
+    // Without this overload C# binds a literal 0 to Sum(DType?) (DType 0 is UInt8): t.Sum(0) summed everything into a uint8.
+    public Tensor Sum(int dim, bool keepDim = false) => Sum((long)dim, keepDim);
     public Tensor Mean() => Aten.Mean.Call(this);
     public Tensor Mean(long[] dims, bool keepDim = false) => Aten.MeanDim.Call(this, dims, keepDim);
     public Tensor Mean(long dim, bool keepDim = false) => Aten.MeanDim.Call(this, new[] { dim }, keepDim);

@@ -185,11 +185,24 @@ c10::IValue to_ivalue(const OpInfo& op, const ArgSpec& spec, const ts_arg* a) {
   bad_arg(op, spec, *a);
 }
 
-void push_result(std::vector<ts_result>& out, const c10::IValue& v) {
+// Results go straight into the caller's array; those past its capacity wait in `overflow`.
+struct ResultSink {
+  ts_result* direct;
+  int32_t capacity;
+  int32_t count;
+  void add(const ts_result& r) {
+    if (count < capacity) direct[count] = r;
+    else overflow.push_back(r);
+    count++;
+  }
+};
+
+// Takes the value by value so that a returned tensor is moved into its handle, not copied.
+void push_result(ResultSink& out, c10::IValue v) {
   ts_result r{};
   if (v.isTensor()) {
-    const at::Tensor& t = v.toTensor();
-    if (t.defined()) { r.kind = TS_TENSOR; r.p = wrap(t); } else { r.kind = TS_NONE; }
+    at::Tensor t = std::move(v).toTensor();
+    if (t.defined()) { r.kind = TS_TENSOR; r.p = wrap(std::move(t)); } else { r.kind = TS_NONE; }
   } else if (v.isTensorList()) {
     for (const at::Tensor& t : v.toTensorVector()) push_result(out, c10::IValue(t));
     return;
@@ -204,8 +217,12 @@ void push_result(std::vector<ts_result>& out, const c10::IValue& v) {
   else if (v.isBool()) { r.kind = TS_BOOL; r.i = v.toBool() ? 1 : 0; }
   else if (v.isNone()) { r.kind = TS_NONE; }
   else throw std::runtime_error("unsupported return type " + v.tagKind());
-  out.push_back(r);
+  out.add(r);
 }
+
+// Each thread keeps one argument stack's buffer between calls, saving an allocation per call. A call
+// takes it (a nested call would find it empty and allocate its own) and puts it back when done.
+thread_local torch::jit::Stack spare_stack;
 
 std::mutex generator_mutex;
 
@@ -254,18 +271,17 @@ TS_API int ts_op_call(void* opp, const ts_arg* args, int32_t nargs, ts_result* r
       throw std::invalid_argument(op.display + ": takes " + std::to_string(op.args.size()) + " arguments, got " +
                                   std::to_string(nargs));
     torch::jit::Stack stack;
+    stack.swap(spare_stack);
     stack.reserve(op.args.size());
     for (size_t k = 0; k < op.args.size(); k++)
       stack.push_back(to_ivalue(op, op.args[k], static_cast<int32_t>(k) < nargs ? &args[k] : nullptr));
     op.handle.callBoxed(stack);
-    std::vector<ts_result> out;
-    out.reserve(stack.size());
-    for (const auto& v : stack) push_result(out, v);
-    int32_t n = static_cast<int32_t>(out.size());
-    int32_t direct = std::min(n, capacity);
-    std::memcpy(results, out.data(), sizeof(ts_result) * direct);
-    overflow.assign(out.begin() + direct, out.end());
-    *nresults = n;
+    overflow.clear();
+    ResultSink out{results, capacity, 0};
+    for (auto& v : stack) push_result(out, std::move(v));
+    *nresults = out.count;
+    stack.clear();
+    stack.swap(spare_stack);
   });
 }
 
