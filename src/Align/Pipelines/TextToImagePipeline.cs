@@ -1,0 +1,155 @@
+using Align.Models;
+using Align.Models.Diffusers;
+using Align.Schedulers;
+using System.Text.Json;
+using Torch;
+
+namespace Align.Pipelines;
+
+/// <summary>
+/// diffusers' <c>StableDiffusionPipeline</c> / <c>StableDiffusionXLPipeline</c> text-to-image loop: encode the prompt,
+/// start from seeded noise, denoise with classifier-free guidance (cond/uncond batched), decode with the VAE.
+/// One instance serves concurrent requests: each run gets its own scheduler.
+/// </summary>
+public sealed class TextToImagePipeline
+{
+    private readonly JsonElement _schedulerConfig;
+    private readonly string _schedulerClass;
+
+    public TextToImagePipeline(StableDiffusionModel model, PromptCache? prompts = null, string? schedulerConfigPath = null)
+    {
+        Model = model;
+        Prompts = prompts;
+        string path = schedulerConfigPath ?? model.SchedulerConfigPath;
+        if (!File.Exists(path)) throw new ModelLoadException($"{path}: file not found");
+        using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(path));
+        _schedulerConfig = doc.RootElement.Clone();
+        _schedulerClass = _schedulerConfig.TryGetProperty("_class_name", out JsonElement c) ? c.GetString() ?? "" : "";
+        SchedulerSource = path;
+        NewScheduler(); // refuses an unsupported scheduler config now, not at the first request
+    }
+
+    public StableDiffusionModel Model { get; }
+    public PromptCache? Prompts { get; }
+    public string SchedulerSource { get; }
+
+    /// <summary>A fresh scheduler of the model's kind (schedulers keep per-run state).</summary>
+    public IScheduler NewScheduler() => SchedulerFactory.Create(_schedulerClass, _schedulerConfig, SchedulerSource);
+
+    /// <summary>Whether a run at this guidance scale batches an unconditional pass (diffusers: guidance > 1 and no LCM guidance embedding).</summary>
+    public bool UsesGuidance(double guidance) => guidance > 1.0 && Model.UNet.Config.TimeCondProjDim is null;
+
+    /// <summary>Checks the request against the model; throws ArgumentException naming the field.</summary>
+    public void Validate(TextToImageRequest r)
+    {
+        int f = Model.VaeScaleFactor;
+        if (r.Width <= 0 || r.Width % f != 0) throw new ArgumentException($"width must be a positive multiple of {f} for this model, got {r.Width}", "width");
+        if (r.Height <= 0 || r.Height % f != 0) throw new ArgumentException($"height must be a positive multiple of {f} for this model, got {r.Height}", "height");
+        if (r.Steps < 1) throw new ArgumentException($"steps must be at least 1, got {r.Steps}", "steps");
+        if (r.Seeds.Count < 1) throw new ArgumentException("at least one seed (image) is needed", "seeds");
+        if (r.ClipSkip is < 0 || r.ClipSkip >= Model.Text[0].Encoder.Config.NumHiddenLayers)
+            throw new ArgumentException($"clip_skip must be between 0 and {Model.Text[0].Encoder.Config.NumHiddenLayers - 1}", "clip_skip");
+    }
+
+    /// <summary>The initial latents (unscaled): one standard normal draw per seed, on CPU, then moved to the model's device.</summary>
+    public Tensor InitialLatents(TextToImageRequest r)
+    {
+        using var scope = torch.NewDisposeScope();
+        int f = Model.VaeScaleFactor, c = Model.UNet.Config.InChannels;
+        var parts = r.Seeds.Select(seed =>
+        {
+            using var g = new Generator(unchecked((ulong)seed));
+            return torch.Randn([1, c, r.Height / f, r.Width / f], g);
+        }).ToArray();
+        return torch.Cat(parts).To(Device).MoveToOuterScope();
+    }
+
+    public Device Device => Model.UNet.Parameters().First().Device;
+
+    /// <summary>Runs the pipeline; <paramref name="latents"/> overrides the seeded noise (unscaled, as diffusers takes them).</summary>
+    public GenerationResult Generate(TextToImageRequest r, Tensor? latents = null, Action<StepProgress>? onStep = null,
+        CancellationToken cancel = default)
+    {
+        Validate(r);
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = Autograd.NoGrad();
+        IScheduler scheduler = NewScheduler();
+        bool guidance = UsesGuidance(r.Guidance);
+        int batch = r.Seeds.Count;
+
+        using PromptEmbeddings prompt = Prompts?.Get(r.Prompt, r.NegativePrompt, guidance, r.ClipSkip)
+                                        ?? Model.Prompts.Encode(r.Prompt, r.NegativePrompt, guidance, r.ClipSkip);
+        Tensor context = Batch(prompt.Conditional, batch);
+        if (guidance) context = torch.Cat([Batch(prompt.Unconditional!, batch), context]);
+        AddedConditions? added = Model.IsXL ? AddedConditions(r, prompt, batch, guidance) : null;
+        Tensor? timeCond = Model.UNet.Config.TimeCondProjDim is int dim ? GuidanceEmbedding.Create(r.Guidance, batch, dim, Device) : null;
+
+        scheduler.SetTimesteps(r.Steps);
+        // Noise a scheduler injects between steps (LCM) is drawn from the first seed's stream, so runs repeat exactly.
+        using var stepNoise = new Generator(unchecked((ulong)r.Seeds[0]) ^ 0x9E3779B97F4A7C15UL);
+        Tensor x = (latents?.To(Device) ?? InitialLatents(r)) * scheduler.InitNoiseSigma;
+        IReadOnlyList<double> timesteps = scheduler.Timesteps.ToArray();
+        for (int i = 0; i < timesteps.Count; i++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            using var stepScope = torch.NewDisposeScope();
+            double t = timesteps[i];
+            Tensor input = scheduler.ScaleModelInput(guidance ? torch.Cat([x, x]) : x, t);
+            Tensor tTensor = torch.Scalar(t, scheduler.TimestepDType, Device);
+            Tensor noise = Model.UNet.Forward(input, tTensor, context, added, timeCond);
+            if (guidance)
+            {
+                Tensor[] parts = noise.Chunk(2);
+                noise = parts[0] + (parts[1] - parts[0]) * r.Guidance;
+            }
+            SchedulerStepOutput step = scheduler.Step(noise, t, x, stepNoise);
+            // LCM's pipeline decodes the last step's boundary-conditioned estimate, not the re-noised sample.
+            x = (scheduler is LcmScheduler && i == timesteps.Count - 1 ? step.PredOriginalSample : step.PrevSample).MoveToOuterScope();
+            onStep?.Invoke(new StepProgress(i + 1, timesteps.Count, t, x));
+        }
+        (Tensor images, Tensor raw) = Decode(x);
+        images.MoveToOuterScope();
+        raw.MoveToOuterScope();
+        return new GenerationResult(images, raw, r.Seeds, timesteps);
+    }
+
+    /// <summary>Scaled latents → (image in [0, 1], raw VAE output), with the VAE's scaling (and SDXL-style mean/std) undone.</summary>
+    public (Tensor Images, Tensor Raw) Decode(Tensor latents)
+    {
+        var c = Model.Vae.Config;
+        using var scope = torch.NewDisposeScope();
+        Tensor z = latents;
+        if (c.LatentsMean is { } mean && c.LatentsStd is { } std)
+        {
+            Tensor m = Tensor.FromArray(mean.Select(v => (float)v).ToArray(), 1, mean.Length, 1, 1).To(z.Device);
+            Tensor s = Tensor.FromArray(std.Select(v => (float)v).ToArray(), 1, std.Length, 1, 1).To(z.Device);
+            z = z * s / c.ScalingFactor + m;
+        }
+        else
+        {
+            z = z / c.ScalingFactor;
+            if (c.ShiftFactor is double shift) z = z + shift;
+        }
+        Tensor raw = Model.Vae.Decode(z);
+        Tensor images = (raw / 2.0 + 0.5).Clamp(0.0, 1.0);
+        return (images.MoveToOuterScope(), raw.MoveToOuterScope());
+    }
+
+    private static Tensor Batch(Tensor t, int batch) => batch == 1 ? t : t.Repeat([batch, .. Enumerable.Repeat(1L, (int)t.Dim - 1)]);
+
+    // SDXL's added conditioning: pooled text embeddings and time ids (original size, crop top-left, target size).
+    private AddedConditions AddedConditions(TextToImageRequest r, PromptEmbeddings prompt, int batch, bool guidance)
+    {
+        (int oh, int ow) = r.OriginalSize ?? (r.Height, r.Width);
+        (int th, int tw) = r.TargetSize ?? (r.Height, r.Width);
+        float[] ids = [oh, ow, r.CropTopLeft.Top, r.CropTopLeft.Left, th, tw];
+        UNet2DConditionConfig u = Model.UNet.Config;
+        long expected = u.ProjectionClassEmbeddingsInputDim!.Value, passed = u.AdditionTimeEmbedDim!.Value * ids.Length + prompt.Pooled!.Size(-1);
+        if (expected != passed)
+            throw new ModelLoadException($"{u.Source}: the UNet expects {expected} added-conditioning features, the text encoder and time ids give {passed}");
+        Tensor timeIds = Batch(Tensor.FromArray(ids, 1, ids.Length).To(Device), batch);
+        Tensor pooled = Batch(prompt.Pooled, batch);
+        if (!guidance) return new AddedConditions(pooled, timeIds);
+        return new AddedConditions(torch.Cat([Batch(prompt.NegativePooled!, batch), pooled]), torch.Cat([timeIds, timeIds]));
+    }
+}
