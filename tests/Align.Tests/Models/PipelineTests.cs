@@ -1,0 +1,81 @@
+using System.Text.Json;
+using Align.Imaging;
+using Align.Pipelines;
+using Torch;
+
+namespace Align.Tests.Models;
+
+/// <summary>Full text-to-image runs equal diffusers' pipelines from the same initial latents: every step, the decoded image, the pixels.</summary>
+public class PipelineTests
+{
+    public static TheoryData<string, string> Runs()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (string model in new[] { "tiny-sd15", "tiny-sd21-v", "tiny-sdxl" })
+        {
+            using SafetensorsFile refs = Reference.Open($"{model}.pipeline.safetensors");
+            foreach (JsonProperty run in Reference.MetadataJson(refs, "runs").GetProperty("runs").EnumerateObject()) data.Add(model, run.Name);
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Runs))]
+    public void MatchesDiffusers(string model, string run)
+    {
+        using var scope = torch.NewDisposeScope();
+        using SafetensorsFile refs = Reference.Open($"{model}.pipeline.safetensors");
+        JsonElement meta = Reference.MetadataJson(refs, "runs"), spec = meta.GetProperty("runs").GetProperty(run);
+        string schedulerPath = Path.Combine(Directory.CreateTempSubdirectory("sched").FullName, "scheduler_config.json");
+        File.WriteAllText(schedulerPath, spec.GetProperty("scheduler_config").GetRawText());
+
+        using StableDiffusionModel sd = StableDiffusionModel.Load(Reference.Model(model));
+        var pipeline = new TextToImagePipeline(sd, schedulerConfigPath: schedulerPath);
+        var request = new TextToImageRequest(meta.GetProperty("prompt").GetString()!, [0], meta.GetProperty("width").GetInt32(),
+            meta.GetProperty("height").GetInt32(), spec.GetProperty("num_inference_steps").GetInt32(), spec.GetProperty("guidance_scale").GetDouble(),
+            spec.TryGetProperty("negative_prompt", out JsonElement n) ? n.GetString() : null,
+            OriginalSize: Pair(spec, "original_size"), CropTopLeft: Pair(spec, "crops_coords_top_left") ?? default, TargetSize: Pair(spec, "target_size"));
+
+        var steps = new List<Tensor>();
+        using GenerationResult result = pipeline.Generate(request, refs.Load("in.latents"), p => steps.Add(p.Latents.Clone().DetachFromDisposeScope()));
+
+        Assert.Equal(refs.Load($"{run}.timesteps").ToArray<float>().Select(v => (double)v), result.Timesteps);
+        for (int i = 0; i < steps.Count; i++)
+            if (refs.Contains($"{run}.step{i}.latents"))
+                Reference.AssertClose(refs.Load($"{run}.step{i}.latents"), steps[i], $"{run} latents after step {i}");
+        Reference.AssertClose(refs.Load($"{run}.latents_final"), steps[^1], $"{run} final latents");
+        Reference.AssertClose(refs.Load($"{run}.decoded_raw"), result.DecodedRaw, $"{run} decoded");
+        using Tensor hwc = result.Images.Permute(0, 2, 3, 1);
+        Reference.AssertClose(refs.Load($"{run}.image_np"), hwc, $"{run} image", rtol: 1e-3);
+        foreach (Tensor t in steps) t.Dispose();
+    }
+
+    [Fact]
+    public void SeededRunsRepeatAndDiffer()
+    {
+        using var scope = torch.NewDisposeScope();
+        using StableDiffusionModel sd = StableDiffusionModel.Load(Reference.Model("tiny-sd15"));
+        var pipeline = new TextToImagePipeline(sd, new PromptCache(sd.Prompts, 8));
+        var request = new TextToImageRequest("a red circle", [7, 8], 16, 16, 2, 3.0);
+        using GenerationResult a = pipeline.Generate(request), b = pipeline.Generate(request);
+        Assert.Equal(a.Images.ToArray<float>(), b.Images.ToArray<float>());
+        Assert.NotEqual(a.Images[0].ToArray<float>(), a.Images[1].ToArray<float>());
+        using GenerationResult single = pipeline.Generate(request with { Seeds = [8] });
+        Reference.AssertClose(a.Images[1], single.Images[0], "image of seed 8 alone vs in a batch", rtol: 1e-5);
+        Assert.Equal(1, pipeline.Prompts!.Hits);
+        byte[] png = ImageConversion.ToPng(a.Images[0]);
+        Assert.Equal(0x89, png[0]);
+    }
+
+    [Fact]
+    public void BadSizeNamesTheField()
+    {
+        using StableDiffusionModel sd = StableDiffusionModel.Load(Reference.Model("tiny-sd15"));
+        var pipeline = new TextToImagePipeline(sd);
+        var e = Assert.Throws<ArgumentException>(() => pipeline.Generate(new TextToImageRequest("x", [1], 15, 16, 2, 3.0)));
+        Assert.Equal("width", e.ParamName);
+    }
+
+    private static (int, int)? Pair(JsonElement spec, string name) =>
+        spec.TryGetProperty(name, out JsonElement v) ? (v[0].GetInt32(), v[1].GetInt32()) : null;
+}
