@@ -8,14 +8,17 @@ internal static class SchedulerRefCheck
 {
     public static readonly int[] StepCounts = [1, 4, 25];
 
-    /// <summary>Names under <paramref name="prefix"/>: alphas_cumprod, n{N}.timesteps / sigmas / init_noise_sigma, traj.{i}.* and traj.x0.</summary>
-    public static void Check(IScheduler scheduler, SafetensorsFile refs, string prefix)
+    /// <summary>
+    /// Names under <paramref name="prefix"/>: alphas_cumprod, n{N}.timesteps / sigmas / init_noise_sigma, traj.{i}.* and traj.x0.
+    /// <paramref name="stepGenerator"/> feeds the noise of every step of the trajectory (null: none is passed).
+    /// </summary>
+    public static void Check(IScheduler scheduler, SafetensorsFile refs, string prefix, int[]? counts = null, Generator? stepGenerator = null)
     {
         using var scope = torch.NewDisposeScope();
         using var noGrad = Autograd.NoGrad();
         Reference.AssertClose(refs.Load($"{prefix}.alphas_cumprod"), Tensor.FromArray(scheduler.AlphasCumprod.ToArray()), $"{prefix} alphas_cumprod");
 
-        foreach (int n in StepCounts)
+        foreach (int n in counts ?? StepCounts)
         {
             scheduler.SetTimesteps(n);
             string at = $"{prefix}.n{n}";
@@ -35,7 +38,7 @@ internal static class SchedulerRefCheck
             double t = scheduler.Timesteps[i];
             string step = $"{prefix}.traj.{i}";
             Reference.AssertClose(refs.Load($"{step}.scaled_input"), scheduler.ScaleModelInput(x, t), $"{step}.scaled_input");
-            SchedulerStepOutput output = scheduler.Step(refs.Load($"{step}.model_output"), t, x);
+            SchedulerStepOutput output = scheduler.Step(refs.Load($"{step}.model_output"), t, x, stepGenerator);
             Reference.AssertClose(refs.Load($"{step}.pred_original_sample"), output.PredOriginalSample, $"{step}.pred_original_sample");
             Reference.AssertClose(refs.Load($"{step}.prev_sample"), output.PrevSample, $"{step}.prev_sample");
             x = output.PrevSample;
