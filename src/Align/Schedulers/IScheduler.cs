@@ -6,7 +6,8 @@ namespace Align.Schedulers;
 /// A diffusers-style sampling scheduler: <see cref="SetTimesteps"/>, then for each t in <see cref="Timesteps"/>:
 /// model input = <see cref="ScaleModelInput"/>(x, t); x = <see cref="Step"/>(model output, t, x).PrevSample.
 /// Start from noise × <see cref="InitNoiseSigma"/>. Tensors returned are new and owned by the caller; the math is
-/// plain torch operations, so gradients flow through a sampling loop.
+/// plain torch operations, so gradients flow through a sampling loop. A scheduler keeps the position of the run
+/// (<see cref="StepIndex"/>): use one instance per sampling run (they are cheap to make).
 /// </summary>
 public interface IScheduler
 {
