@@ -91,12 +91,17 @@ public static class F
         double s = scale ?? 1.0 / Math.Sqrt(q.Size(-1));
         if (torch.HasFusedAttention)
             return Aten.ScaledDotProductAttention.Call(q, k, v, mask, 0.0, false, scale is null ? Arg.None : s);
-        using var kt = k.Transpose(-2, -1);
-        using var scores = q.Matmul(kt);
-        using var scaled = scores.Mul(s);
-        using var masked = mask is null ? null : scaled + mask;
-        using var probs = Softmax(masked ?? scaled, -1);
-        return probs.Matmul(v);
+        // As diffusers' AttnProcessor on torch 1.x: baddbmm(β=0, α=scale) over (batch·heads, tokens, dim).
+        using var scope = torch.NewDisposeScope();
+        long[] qs = q.Shape, ks = k.Shape;
+        long n = qs[..^2].Aggregate(1L, (a, b) => a * b);
+        Tensor q3 = q.Reshape(n, qs[^2], qs[^1]);
+        Tensor kt = k.Reshape(n, ks[^2], ks[^1]).Transpose(1, 2);
+        Tensor v3 = v.Reshape(n, ks[^2], v.Size(-1));
+        Tensor scores = torch.Baddbmm(torch.Empty([n, qs[^2], ks[^2]], q.DType, q.Device), q3, kt, beta: 0, alpha: s);
+        if (mask is not null) scores = (scores.View([.. qs[..^1], ks[^2]]) + mask).Reshape(n, qs[^2], ks[^2]);
+        Tensor output = Softmax(scores, -1).Bmm(v3).View([.. qs[..^1], v.Size(-1)]);
+        return output.MoveToOuterScope();
     }
 
     public static Tensor MseLoss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean) =>

@@ -24,12 +24,13 @@ public static class Reference
     public static JsonElement MetadataJson(SafetensorsFile file, string key) => JsonDocument.Parse(file.Metadata[key]).RootElement;
 
     /// <summary>Asserts |ours − ref| ≤ rtol × max(1, |ref|) element-wise (the tolerance of ref/README.md).</summary>
-    public static void AssertClose(Tensor expected, Tensor actual, string what, double rtol = 1e-4)
+    /// <param name="atol">an absolute floor, where the reference's own float32 spread exceeds rtol (see the callers)</param>
+    public static void AssertClose(Tensor expected, Tensor actual, string what, double rtol = 1e-4, double atol = 0)
     {
         Assert.Equal(expected.Shape, actual.Shape);
         using var scope = torch.NewDisposeScope();
         Tensor e = expected.To(DType.Float64), a = actual.To(DType.Float64);
-        Tensor allowed = e.Abs().ClampMin(1.0) * rtol;
+        Tensor allowed = (e.Abs().ClampMin(1.0) * rtol).ClampMin(atol);
         Tensor excess = (a - e).Abs() - allowed;
         double worst = excess.Max().ToDouble();
         if (worst > 0)

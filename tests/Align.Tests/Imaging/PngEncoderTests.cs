@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Align.Imaging;
 using Torch;
 
@@ -22,7 +21,7 @@ public class PngEncoderTests
             pixels[i] = i % (width * channels) < width * channels / 2 ? (byte)random.Next(256) : (byte)(i / channels % 251);
         byte[] png = PngEncoder.Encode(pixels, width, height, channels, new Dictionary<string, string> { ["seed"] = seed.ToString() });
 
-        (string mode, int w, int h, byte[] decoded, string seedText) = DecodeWithPillow(png);
+        (string mode, int w, int h, byte[] decoded, string seedText) = Pillow.Decode(png);
         Assert.Equal(channels switch { 1 => "L", 3 => "RGB", _ => "RGBA" }, mode);
         Assert.Equal((width, height), (w, h));
         Assert.Equal(pixels, decoded);
@@ -38,7 +37,7 @@ public class PngEncoderTests
         Assert.Equal((2, 2, 3), (w, h, c));
         // Channel-interleaved: pixel (0,0) = (ch0[0], ch1[0], ch2[0]); 127.5 rounds half to even, as numpy does.
         Assert.Equal(new byte[] { 0, 2, 51, 0, 128, 102, 0, 255, 153, 1, 255, 204 }, pixels);
-        (_, _, _, byte[] decoded, _) = DecodeWithPillow(ImageConversion.ToPng(image));
+        (_, _, _, byte[] decoded, _) = Pillow.Decode(ImageConversion.ToPng(image));
         Assert.Equal(pixels, decoded);
     }
 
@@ -49,34 +48,5 @@ public class PngEncoderTests
         Assert.Contains("2x2x3", e.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => PngEncoder.Encode(new byte[8], 2, 2, 2));
         Assert.Throws<ArgumentOutOfRangeException>(() => PngEncoder.Encode([], 0, 2, 3));
-    }
-
-    private static (string Mode, int Width, int Height, byte[] Pixels, string SeedText) DecodeWithPillow(byte[] png)
-    {
-        string path = Path.Combine(Path.GetTempPath(), $"png-test-{Guid.NewGuid():N}.png");
-        File.WriteAllBytes(path, png);
-        try
-        {
-            const string script = "import sys\nfrom PIL import Image\nim = Image.open(sys.argv[1]); im.load()\n" +
-                                  "sys.stderr.write(f'{im.mode} {im.size[0]} {im.size[1]} {im.info.get(\"seed\", \"\")}')\n" +
-                                  "sys.stdout.buffer.write(im.tobytes())\n";
-            var psi = new ProcessStartInfo("/usr/bin/python3", ["-c", script, path])
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            using Process p = Process.Start(psi) ?? throw new InvalidOperationException("cannot start /usr/bin/python3");
-            using var pixels = new MemoryStream();
-            p.StandardOutput.BaseStream.CopyTo(pixels);
-            string info = p.StandardError.ReadToEnd();
-            p.WaitForExit();
-            Assert.True(p.ExitCode == 0, $"Pillow (Debian python3-pil, installed by scripts/test.sh) failed to decode: {info}");
-            string[] parts = info.Split(' ');
-            return (parts[0], int.Parse(parts[1]), int.Parse(parts[2]), pixels.ToArray(), parts.Length > 3 ? parts[3] : "");
-        }
-        finally
-        {
-            File.Delete(path);
-        }
     }
 }

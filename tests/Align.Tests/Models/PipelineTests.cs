@@ -40,10 +40,15 @@ public class PipelineTests
         using GenerationResult result = pipeline.Generate(request, refs.Load("in.latents"), p => steps.Add(p.Latents.Clone().DetachFromDisposeScope()));
 
         Assert.Equal(refs.Load($"{run}.timesteps").ToArray<float>().Select(v => (double)v), result.Timesteps);
+        // With guidance g, a step moves the latents by (σ_next − σ)·(ε_u + g·(ε_c − ε_u)): at the first step that is about
+        // 100× the UNet's float32 rounding, so elements near zero differ by ~1e-4 absolute between any two float32 runs
+        // (thread counts alone move them that much; ref/README.md reports the reference's own spread at 1.2e-4).
+        // Latents get that absolute floor; the decoded image is held to the README's tolerance.
+        const double latentFloor = 2.5e-4;
         for (int i = 0; i < steps.Count; i++)
             if (refs.Contains($"{run}.step{i}.latents"))
-                Reference.AssertClose(refs.Load($"{run}.step{i}.latents"), steps[i], $"{run} latents after step {i}");
-        Reference.AssertClose(refs.Load($"{run}.latents_final"), steps[^1], $"{run} final latents");
+                Reference.AssertClose(refs.Load($"{run}.step{i}.latents"), steps[i], $"{run} latents after step {i}", atol: latentFloor);
+        Reference.AssertClose(refs.Load($"{run}.latents_final"), steps[^1], $"{run} final latents", atol: latentFloor);
         Reference.AssertClose(refs.Load($"{run}.decoded_raw"), result.DecodedRaw, $"{run} decoded");
         using Tensor hwc = result.Images.Permute(0, 2, 3, 1);
         Reference.AssertClose(refs.Load($"{run}.image_np"), hwc, $"{run} image", rtol: 1e-3);
@@ -62,9 +67,12 @@ public class PipelineTests
         Assert.NotEqual(a.Images[0].ToArray<float>(), a.Images[1].ToArray<float>());
         using GenerationResult single = pipeline.Generate(request with { Seeds = [8] });
         Reference.AssertClose(a.Images[1], single.Images[0], "image of seed 8 alone vs in a batch", rtol: 1e-5);
-        Assert.Equal(1, pipeline.Prompts!.Hits);
-        byte[] png = ImageConversion.ToPng(a.Images[0]);
-        Assert.Equal(0x89, png[0]);
+        Assert.Equal((2, 1), (pipeline.Prompts!.Hits, pipeline.Prompts.Misses));
+        (byte[] pixels, int w, int h, _) = ImageConversion.ToBytes(a.Images[0]);
+        (string mode, int pw, int ph, byte[] decoded, _) = Imaging.Pillow.Decode(ImageConversion.ToPng(a.Images[0]));
+        Assert.Equal(("RGB", 16, 16), (mode, pw, ph));
+        Assert.Equal((16, 16), (w, h));
+        Assert.Equal(pixels, decoded);
     }
 
     [Fact]
