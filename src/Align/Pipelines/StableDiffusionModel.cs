@@ -3,6 +3,7 @@ using Align.Models.Clip;
 using Align.Models.Diffusers;
 using Align.Models.Vae;
 using Align.Text;
+using Torch;
 
 namespace Align.Pipelines;
 
@@ -38,8 +39,12 @@ public sealed class StableDiffusionModel : IDisposable
     /// <summary>The model's native resolution: UNet sample size × VAE scale factor.</summary>
     public int DefaultSize => (UNet.Config.SampleSize ?? 64) * VaeScaleFactor;
 
-    /// <summary>Loads every component; a missing component or file, a config value not supported, or weights that do not fit, fail with one clear error.</summary>
-    public static StableDiffusionModel Load(string directory)
+    /// <summary>
+    /// Loads every component; a missing component or file, a config value not supported, or weights that do not fit, fail
+    /// with one clear error. Weights of any stored precision are read into float32 on CPU; on a GPU the modules are moved
+    /// there and kept in <paramref name="dtype"/> (default float16).
+    /// </summary>
+    public static StableDiffusionModel Load(string directory, Device? device = null, DType? dtype = null)
     {
         ModelIndex index = ModelIndex.Load(directory);
         string[] textNames = index.IsXL ? ["text_encoder", "text_encoder_2"] : ["text_encoder"];
@@ -62,6 +67,13 @@ public sealed class StableDiffusionModel : IDisposable
             loaded.Add(unet);
             var vae = AutoencoderKL.FromPretrained(Path.Combine(directory, "vae"));
             loaded.Add(vae);
+            Device target = device ?? Device.CPU;
+            DType precision = dtype ?? (target.IsCuda ? DType.Float16 : DType.Float32);
+            foreach (Torch.NN.Module m in loaded.OfType<Torch.NN.Module>())
+            {
+                if (target != Device.CPU) m.To(target);
+                if (precision != DType.Float32) m.To(precision);
+            }
             return new StableDiffusionModel(directory, index, text, unet, vae);
         }
         catch (InvalidDataException e)
