@@ -89,20 +89,20 @@ public static class F
     public static Tensor ScaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor? mask = null, double? scale = null)
     {
         double s = scale ?? 1.0 / Math.Sqrt(q.Size(-1));
-        if (torch.HasFusedAttention)
-            return Aten.ScaledDotProductAttention.Call(q, k, v, mask, 0.0, false, scale is null ? Arg.None : s);
-        // As diffusers' AttnProcessor on torch 1.x: baddbmm(β=0, α=scale) over (batch·heads, tokens, dim).
+        if (torch.HasFusedAttention && scale is null)
+            return Aten.ScaledDotProductAttention.Call(q, k, v, mask, 0.0, false);
+        if (torch.HasFusedAttention && FusedAttentionTakesScale.Value)
+            return Aten.ScaledDotProductAttention.Call(q, k, v, mask, 0.0, false, s);
+        // q·kᵀ then ×scale: the same roundings as diffusers' baddbmm(β=0, α=scale), which is not used because
+        // libtorch 1.13's small-matrix baddbmm path reads its uninitialised output (NaN garbage) even with β=0.
         using var scope = torch.NewDisposeScope();
-        long[] qs = q.Shape, ks = k.Shape;
-        long n = qs[..^2].Aggregate(1L, (a, b) => a * b);
-        Tensor q3 = q.Reshape(n, qs[^2], qs[^1]);
-        Tensor kt = k.Reshape(n, ks[^2], ks[^1]).Transpose(1, 2);
-        Tensor v3 = v.Reshape(n, ks[^2], v.Size(-1));
-        Tensor scores = torch.Baddbmm(torch.Empty([n, qs[^2], ks[^2]], q.DType, q.Device), q3, kt, beta: 0, alpha: s);
-        if (mask is not null) scores = (scores.View([.. qs[..^1], ks[^2]]) + mask).Reshape(n, qs[^2], ks[^2]);
-        Tensor output = Softmax(scores, -1).Bmm(v3).View([.. qs[..^1], v.Size(-1)]);
-        return output.MoveToOuterScope();
+        Tensor scores = q.Matmul(k.Transpose(-2, -1)) * s;
+        if (mask is not null) scores = scores + mask;
+        return Softmax(scores, -1).Matmul(v).MoveToOuterScope();
     }
+
+    // torch 2.0's fused attention has no scale argument; 2.1 added it.
+    private static readonly Lazy<bool> FusedAttentionTakesScale = new(() => Aten.ScaledDotProductAttention.Schema.Contains("scale"));
 
     public static Tensor MseLoss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean) =>
         Aten.MseLoss.Call(input, target, (long)reduction);

@@ -166,23 +166,11 @@ public sealed unsafe class Op
                 n.P = ((Generator)a.Obj!).Handle;
                 break;
             case NativeKind.IntList:
-            {
-                long[] v = (long[])a.Obj!;
-                long* p = (long*)scratch.Take(v.Length * 8);
-                v.AsSpan().CopyTo(new Span<long>(p, v.Length));
-                n.P = (IntPtr)p;
-                n.N = v.Length;
+                (n.P, n.N) = scratch.Copy((long[])a.Obj!);
                 break;
-            }
             case NativeKind.DoubleList:
-            {
-                double[] v = (double[])a.Obj!;
-                double* p = (double*)scratch.Take(v.Length * 8);
-                v.AsSpan().CopyTo(new Span<double>(p, v.Length));
-                n.P = (IntPtr)p;
-                n.N = v.Length;
+                (n.P, n.N) = scratch.Copy((double[])a.Obj!);
                 break;
-            }
             case NativeKind.BoolList:
             {
                 bool[] v = (bool[])a.Obj!;
@@ -231,6 +219,13 @@ public sealed unsafe class Op
             _used = 0;
             foreach (IntPtr p in _retired) NativeMemory.Free((void*)p);
             _retired.Clear();
+        }
+
+        public (IntPtr Pointer, long Count) Copy<T>(T[] values) where T : unmanaged
+        {
+            T* p = (T*)Take(values.Length * sizeof(T));
+            values.AsSpan().CopyTo(new Span<T>(p, values.Length));
+            return ((IntPtr)p, values.Length);
         }
 
         public byte* Take(int bytes)

@@ -90,7 +90,10 @@ public static class torch
     public static Tensor Einsum(string equation, params Tensor[] operands) => Aten.Einsum.Call(equation, operands);
     public static Tensor Matmul(Tensor a, Tensor b) => Aten.Matmul.Call(a, b);
     public static Tensor Bmm(Tensor a, Tensor b) => Aten.Bmm.Call(a, b);
-    /// <summary><c>beta·input + alpha·(a @ b)</c>, batched.</summary>
+    /// <summary>
+    /// <c>beta·input + alpha·(a @ b)</c>, batched. Beware: libtorch 1.13's small-matrix CPU path reads its uninitialised
+    /// output buffer even when beta is 0, so NaN can appear; use <c>Bmm</c> and a multiply for <c>beta = 0</c>.
+    /// </summary>
     public static Tensor Baddbmm(Tensor input, Tensor a, Tensor b, double beta = 1, double alpha = 1) =>
         Aten.Baddbmm.Call(input, a, b, beta, alpha);
 }

@@ -33,15 +33,7 @@ public sealed class Conv2d : Module<Tensor, Tensor>
     public Tensor? Bias { get; }
 
     /// <summary>PyTorch's default: kaiming_uniform(a=√5) for the weight, U(±1/√fan_in) for the bias.</summary>
-    public void ResetParameters(Generator? generator = null)
-    {
-        Init.KaimingUniform_(Weight, a: Math.Sqrt(5), generator: generator);
-        if (Bias is null) return;
-        long fanIn = Init.CalculateFanInAndFanOut(Weight).FanIn;
-        if (fanIn == 0) return;
-        double bound = 1 / Math.Sqrt(fanIn);
-        Init.Uniform_(Bias, -bound, bound, generator);
-    }
+    public void ResetParameters(Generator? generator = null) => Init.LinearOrConvDefault_(Weight, Bias, generator);
 
     public override Tensor Forward(Tensor input) =>
         F.Conv2d(input, Weight, Bias, Stride.ToArray(), Padding.ToArray(), Dilation.ToArray(), Groups);

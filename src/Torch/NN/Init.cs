@@ -48,6 +48,19 @@ public static class Init
     public static Tensor Ones_(Tensor tensor) => Constant_(tensor, 1);
 
     /// <summary><c>kaiming_uniform_(tensor, a, mode="fan_in"|"fan_out", nonlinearity)</c>.</summary>
+    /// <summary>
+    /// <c>reset_parameters</c> of <c>nn.Linear</c> and <c>nn._ConvNd</c>: kaiming_uniform(a=√5) for the weight,
+    /// U(±1/√fan_in) for the bias.
+    /// </summary>
+    public static void LinearOrConvDefault_(Tensor weight, Tensor? bias, Generator? generator = null)
+    {
+        KaimingUniform_(weight, a: Math.Sqrt(5), generator: generator);
+        if (bias is null) return;
+        long fanIn = CalculateFanInAndFanOut(weight).FanIn;
+        double bound = fanIn > 0 ? 1 / Math.Sqrt(fanIn) : 0;
+        Uniform_(bias, -bound, bound, generator);
+    }
+
     public static Tensor KaimingUniform_(Tensor tensor, double a = 0, string mode = "fan_in", string nonlinearity = "leaky_relu",
         Generator? generator = null)
     {

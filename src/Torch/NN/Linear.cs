@@ -19,14 +19,7 @@ public sealed class Linear : Module<Tensor, Tensor>
     public Tensor? Bias { get; }
 
     /// <summary>PyTorch's default: kaiming_uniform(a=√5) for the weight, U(±1/√fan_in) for the bias.</summary>
-    public void ResetParameters(Generator? generator = null)
-    {
-        Init.KaimingUniform_(Weight, a: Math.Sqrt(5), generator: generator);
-        if (Bias is null) return;
-        long fanIn = Init.CalculateFanInAndFanOut(Weight).FanIn;
-        double bound = fanIn > 0 ? 1 / Math.Sqrt(fanIn) : 0;
-        Init.Uniform_(Bias, -bound, bound, generator);
-    }
+    public void ResetParameters(Generator? generator = null) => Init.LinearOrConvDefault_(Weight, Bias, generator);
 
     public override Tensor Forward(Tensor input) => F.Linear(input, Weight, Bias);
 }
