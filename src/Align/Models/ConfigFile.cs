@@ -13,6 +13,19 @@ public static class ConfigFile
         ReadCommentHandling = JsonCommentHandling.Skip,
     };
 
+    /// <summary>A config nested in another file (e.g. CLIPModel's <c>text_config</c>).</summary>
+    public static T Parse<T>(JsonElement element, string path)
+    {
+        try
+        {
+            return element.Deserialize<T>(Options) ?? throw new ModelLoadException($"{path}: empty config");
+        }
+        catch (JsonException e)
+        {
+            throw new ModelLoadException($"{path}: {e.Message}");
+        }
+    }
+
     public static T Read<T>(string path)
     {
         if (!File.Exists(path)) throw new ModelLoadException($"{path}: file not found");

@@ -29,15 +29,18 @@ public sealed class ClipTextTransformer : Module
     public ClipEncoder encoder { get; }
     public LayerNorm final_layer_norm { get; }
 
-    public (Tensor LastHiddenState, Tensor Pooled, List<Tensor> HiddenStates) Forward(Tensor inputIds)
+    /// <param name="attentionMask">[B, T], 1 for real tokens, 0 for padding (transformers' <c>attention_mask</c>); null attends to all</param>
+    public (Tensor LastHiddenState, Tensor Pooled, List<Tensor> HiddenStates) Forward(Tensor inputIds, Tensor? attentionMask = null)
     {
         if (inputIds.Dim != 2) throw new ArgumentException($"input ids must be [batch, tokens], got {inputIds.Dim}-D", nameof(inputIds));
         long t = inputIds.Size(1);
         if (t > _config.MaxPositionEmbeddings)
             throw new ArgumentException($"{t} tokens exceed max_position_embeddings {_config.MaxPositionEmbeddings}", nameof(inputIds));
         Tensor h = embeddings.Forward(inputIds);
-        using Tensor mask = CausalMask(t, h.DType, h.Device);
-        List<Tensor> states = encoder.Forward(h, mask);
+        using Tensor causal = CausalMask(t, h.DType, h.Device);
+        using Tensor? padding = attentionMask is null ? null : PaddingMask(attentionMask, h.DType);
+        using Tensor? mask = padding is null ? null : causal + padding;
+        List<Tensor> states = encoder.Forward(h, mask ?? causal);
         Tensor last = final_layer_norm.Forward(states[^1]);
         using Tensor eos = EosPositions(inputIds);
         using Tensor batch = torch.Arange(inputIds.Size(0), device: inputIds.Device);
@@ -55,17 +58,26 @@ public sealed class ClipTextTransformer : Module
         return asInt.Argmax(-1);
     }
 
+    // transformers' _prepare_4d_attention_mask: (1 − mask)·min over the keys, [B, 1, 1, T].
+    private static Tensor PaddingMask(Tensor attentionMask, DType dtype)
+    {
+        using var scope = torch.NewDisposeScope();
+        Tensor inverted = 1.0 - attentionMask.To(dtype);
+        return (inverted * LowestValue(dtype)).Unsqueeze(1).Unsqueeze(1).MoveToOuterScope();
+    }
+
+    private static double LowestValue(DType dtype) => dtype switch
+    {
+        DType.Float16 => -65504.0,
+        DType.BFloat16 => -3.3895313892515355e38,
+        DType.Float64 => double.MinValue,
+        _ => float.MinValue,
+    };
+
     // Additive causal mask [1, 1, T, T]: the dtype's lowest value above the diagonal, as transformers builds it.
     private static Tensor CausalMask(long t, DType dtype, Device device)
     {
-        double min = dtype switch
-        {
-            DType.Float16 => -65504.0,
-            DType.BFloat16 => -3.3895313892515355e38,
-            DType.Float64 => double.MinValue,
-            _ => float.MinValue,
-        };
-        using Tensor full = torch.Full([t, t], min, dtype, device);
+        using Tensor full = torch.Full([t, t], LowestValue(dtype), dtype, device);
         using Tensor upper = full.Triu(1);
         return upper.View(1, 1, t, t);
     }
