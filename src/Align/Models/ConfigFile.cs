@@ -26,6 +26,21 @@ public static class ConfigFile
         }
     }
 
+    /// <summary>Writes a config as Hugging Face does (snake_case, indented), with <paramref name="extra"/> keys such as <c>_class_name</c> first.</summary>
+    public static void Write<T>(string path, T config, IReadOnlyDictionary<string, object>? extra = null)
+    {
+        var node = JsonSerializer.SerializeToNode(config, Options)!.AsObject();
+        var output = new System.Text.Json.Nodes.JsonObject();
+        foreach ((string key, object value) in extra ?? new Dictionary<string, object>())
+            output[key] = JsonSerializer.SerializeToNode(value, Options);
+        foreach ((string key, var value) in node.ToList())
+        {
+            node.Remove(key);
+            output[key] = value;
+        }
+        File.WriteAllText(path, output.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+    }
+
     public static T Read<T>(string path)
     {
         if (!File.Exists(path)) throw new ModelLoadException($"{path}: file not found");

@@ -1,3 +1,4 @@
+using Torch;
 using Torch.NN;
 
 namespace Align.Models;
@@ -23,6 +24,24 @@ public static class Pretrained
             model.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Writes a component directory: the config (by <paramref name="writeConfig"/>) and the state dict as one safetensors
+    /// file, floating-point tensors converted to <paramref name="dtype"/> when given (e.g. float16 to ship small).
+    /// </summary>
+    public static void Save(Module module, string directory, string weightsStem, Action<string> writeConfig, DType? dtype = null,
+        IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        Directory.CreateDirectory(directory);
+        writeConfig(Path.Combine(directory, "config.json"));
+        using var scope = torch.NewDisposeScope();
+        var state = new Dictionary<string, Tensor>();
+        foreach ((string key, Tensor t) in module.StateDict())
+            state[key] = dtype is DType d && t.DType.IsFloatingPoint() && t.DType != d ? t.To(d) : t;
+        var meta = new Dictionary<string, string> { ["format"] = "pt" };
+        foreach ((string k, string v) in metadata ?? new Dictionary<string, string>()) meta[k] = v;
+        Safetensors.Save(Path.Combine(directory, weightsStem + ".safetensors"), state, meta);
     }
 
     // A single file, or the shards an index names; .bin (pickle) checkpoints are never read.

@@ -14,12 +14,15 @@ public sealed class ClipModel : Module
     {
         TextConfig = text;
         VisionConfig = vision;
+        _logitScaleInit = logitScaleInit;
         text_model = RegisterModule("text_model", new ClipTextTransformer(text));
         vision_model = RegisterModule("vision_model", new ClipVisionTransformer(vision));
         visual_projection = RegisterModule("visual_projection", new Linear(vision.HiddenSize, projectionDim, bias: false));
         text_projection = RegisterModule("text_projection", new Linear(text.HiddenSize, projectionDim, bias: false));
         logit_scale = RegisterParameter("logit_scale", torch.Scalar(logitScaleInit));
     }
+
+    private readonly double _logitScaleInit;
 
     public ClipTextConfig TextConfig { get; }
     public ClipVisionConfig VisionConfig { get; }
@@ -47,6 +50,18 @@ public sealed class ClipModel : Module
     public static ClipModel FromPretrained(string directory) =>
         Pretrained.Load(directory, "model", d => FromConfig(Path.Combine(d, "config.json")),
             key => key.EndsWith("position_ids", StringComparison.Ordinal));
+
+    /// <summary>Writes a transformers CLIPModel directory that <see cref="FromPretrained"/> (and transformers) read back.</summary>
+    public void SavePretrained(string directory, DType? dtype = null) =>
+        Pretrained.Save(this, directory, "model", path => ConfigFile.Write(path, new
+        {
+            architectures = new[] { "CLIPModel" },
+            model_type = "clip",
+            projection_dim = visual_projection.OutFeatures,
+            logit_scale_init_value = _logitScaleInit,
+            text_config = TextConfig,
+            vision_config = VisionConfig,
+        }), dtype);
 
     /// <summary><c>get_text_features</c>: projected pooled text output [B, P] (not normalised).</summary>
     public Tensor TextFeatures(Tensor inputIds, Tensor? attentionMask = null)

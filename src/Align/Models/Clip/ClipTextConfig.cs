@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Align.Models.Clip;
 
 /// <summary>transformers' <c>CLIPTextConfig</c>: the fields the text tower reads from <c>config.json</c>.</summary>
@@ -16,6 +18,7 @@ public sealed record ClipTextConfig
     public string[]? Architectures { get; init; }
 
     /// <summary>Where the config was read from (for error messages).</summary>
+    [JsonIgnore]
     public string Source { get; init; } = "config";
 
     public static ClipTextConfig Load(string path)

@@ -102,6 +102,12 @@ public sealed class ClipTextModel : Module
         Pretrained.Load(directory, "model", d => new ClipTextModel(ClipTextConfig.Load(Path.Combine(d, "config.json"))),
             key => key.EndsWith("position_ids", StringComparison.Ordinal));
 
+    /// <summary>Writes a transformers text-encoder directory that <see cref="FromPretrained"/> (and transformers) read back.</summary>
+    public void SavePretrained(string directory, DType? dtype = null) =>
+        Pretrained.Save(this, directory, "model", path => ConfigFile.Write(path,
+            Config with { Architectures = [text_projection is null ? "CLIPTextModel" : "CLIPTextModelWithProjection"] },
+            new Dictionary<string, object> { ["model_type"] = "clip_text_model" }), dtype);
+
     public ClipTextConfig Config { get; }
     public ClipTextTransformer text_model { get; }
     public Linear? text_projection { get; }

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Align.Models.Clip;
 
 /// <summary>transformers' <c>CLIPVisionConfig</c>: the fields the vision tower reads.</summary>
@@ -14,7 +16,9 @@ public sealed record ClipVisionConfig
     public string HiddenAct { get; init; } = "quick_gelu";
     public double LayerNormEps { get; init; } = 1e-5;
 
+    [JsonIgnore]
     public string Source { get; init; } = "config";
 
+    [JsonIgnore]
     public int NumPositions => (ImageSize / PatchSize) * (ImageSize / PatchSize) + 1;
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Align.Models.Diffusers;
 
@@ -51,6 +52,7 @@ public sealed record UNet2DConditionConfig
     public bool? MidBlockOnlyCrossAttention { get; init; }
     public string? CrossAttentionNorm { get; init; }
 
+    [JsonIgnore]
     public string Source { get; init; } = "config";
 
     public static UNet2DConditionConfig Load(string path)
@@ -60,15 +62,23 @@ public sealed record UNet2DConditionConfig
         return c;
     }
 
+    [JsonIgnore]
     public int BlockCount => BlockOutChannels.Length;
+    [JsonIgnore]
     public int Groups => NormNumGroups ?? throw new ModelLoadException($"{Source}: norm_num_groups null is not supported");
+    [JsonIgnore]
     public int TimeEmbedDim => TimeEmbeddingDim ?? BlockOutChannels[0] * 4;
 
     // diffusers reads attention_head_dim as the number of heads when num_attention_heads is not given (a naming quirk it keeps for compatibility).
+    [JsonIgnore]
     public int[] HeadsPerBlock => PerBlock(NumAttentionHeads ?? AttentionHeadDim, 8, "num_attention_heads / attention_head_dim");
+    [JsonIgnore]
     public int[] LayersPerBlockList => PerBlock(LayersPerBlock, 2, "layers_per_block");
+    [JsonIgnore]
     public int[] CrossAttentionDimPerBlock => PerBlock(CrossAttentionDim, 1280, "cross_attention_dim");
+    [JsonIgnore]
     public int[] TransformerLayersPerBlockList => PerBlock(TransformerLayersPerBlock, 1, "transformer_layers_per_block");
+    [JsonIgnore]
     public bool[] OnlyCrossAttentionPerBlock => OnlyCrossAttention is { ValueKind: JsonValueKind.Array } a
         ? a.EnumerateArray().Select(e => e.GetBoolean()).ToArray()
         : Enumerable.Repeat(OnlyCrossAttention is { ValueKind: JsonValueKind.True }, BlockCount).ToArray();

@@ -90,6 +90,10 @@ public sealed class UNet2DConditionModel : Module
     public static UNet2DConditionModel FromPretrained(string directory) =>
         Pretrained.Load(directory, "diffusion_pytorch_model", d => new UNet2DConditionModel(UNet2DConditionConfig.Load(Path.Combine(d, "config.json"))));
 
+    /// <summary>Writes a diffusers <c>unet/</c> directory that <see cref="FromPretrained"/> (and diffusers) read back.</summary>
+    public void SavePretrained(string directory, DType? dtype = null) =>
+        Pretrained.Save(this, directory, "diffusion_pytorch_model", path => ConfigFile.Write(path, Config, DiffusersConfig.Header("UNet2DConditionModel")), dtype);
+
     /// <summary>Predicts the noise (or v / sample, per the scheduler) for latents at the given timesteps.</summary>
     /// <param name="sample">latents [B, C, H, W]</param>
     /// <param name="timesteps">one timestep for the batch (0-d or [1]) or one per sample [B]</param>

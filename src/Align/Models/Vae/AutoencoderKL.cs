@@ -1,3 +1,4 @@
+using Align.Models.Diffusers;
 using Torch;
 using Torch.NN;
 
@@ -38,6 +39,10 @@ public sealed class AutoencoderKL : Module
     public static AutoencoderKL FromPretrained(string directory) =>
         Pretrained.Load(directory, "diffusion_pytorch_model", d => new AutoencoderKL(AutoencoderKLConfig.Load(Path.Combine(d, "config.json"))),
             renameKey: DeprecatedAttentionNames.Rename);
+
+    /// <summary>Writes a diffusers <c>vae/</c> directory that <see cref="FromPretrained"/> (and diffusers) read back.</summary>
+    public void SavePretrained(string directory, DType? dtype = null) =>
+        Pretrained.Save(this, directory, "diffusion_pytorch_model", path => ConfigFile.Write(path, Config, DiffusersConfig.Header("AutoencoderKL")), dtype);
 
     public LatentDistribution Encode(Tensor image)
     {

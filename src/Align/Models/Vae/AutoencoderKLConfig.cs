@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Align.Models.Vae;
 
 /// <summary>diffusers' <c>AutoencoderKL</c> config.</summary>
@@ -22,9 +24,11 @@ public sealed record AutoencoderKLConfig
     public bool UsePostQuantConv { get; init; } = true;
     public bool MidBlockAddAttention { get; init; } = true;
 
+    [JsonIgnore]
     public string Source { get; init; } = "config";
 
     /// <summary>Pixels per latent along each side: 2^(number of down blocks − 1).</summary>
+    [JsonIgnore]
     public int ScaleFactor => 1 << (BlockOutChannels.Length - 1);
 
     public static AutoencoderKLConfig Load(string path)
