@@ -6,16 +6,21 @@ namespace Align.ShapeWorld;
 /// Finds ShapeWorld objects in an image. Each pixel is explained as a blend of the background with one palette colour
 /// (the colour whose background→colour segment passes closest to it; the blend weight is its coverage), so anti-aliased
 /// and blurred edges keep their object's colour. Pixels at least half covered form 4-connected components per colour;
-/// components smaller than <see cref="MinAreaFraction"/> are noise. Shapes are told apart by coverage-weighted moments,
-/// which blur and pixel grids barely move: a triangle's mass is skewed along its axis (|skewness| ≈ 0.57, others 0), and
-/// E[x²y²]/(E[x²]E[y²]) is 1 for a square and 2/3 for a disc.
+/// components smaller than <see cref="MinAreaFraction"/> are noise. Shapes are told apart by cumulants of the coverage
+/// (component plus a two-pixel ring), which a Gaussian blur leaves unchanged: a triangle's mass is skewed along its axis
+/// (third cumulant), and the fourth cross cumulant κ₂₂ is 0 for a square (x, y independent) and negative for a disc.
 /// </summary>
 public static class ShapeDetector
 {
     /// <summary>Smallest object, as a fraction of the image area (the smallest true object covers about 1.8 %).</summary>
     public const double MinAreaFraction = 0.005;
 
-    public const double TriangleSkew = 0.3, SquareKurtosis = 0.83;
+    /// <summary>Thresholds halfway between the ideal shapes: |κ₃|/m^1.5 is 0.017 for the triangle and 0 otherwise; κ₂₂/m² is
+    /// 0 for the square and −1/(48π²) ≈ −0.0021 for the disc.</summary>
+    public const double TriangleSkew = 0.0085, SquareCumulant = -0.00106;
+
+    // Pixels this far around a component count towards its mass (blurred edges spill that far).
+    private const int Ring = 2;
 
     public static IReadOnlyList<Detection> Detect(Tensor image) => Detect(RgbImage.FromTensor(image));
 
@@ -102,8 +107,8 @@ public static class ShapeDetector
             foreach (int i in members)
             {
                 int x = i % w, y = i / w;
-                for (int dy = -1; dy <= 1; dy++)
-                    for (int dx = -1; dx <= 1; dx++)
+                for (int dy = -Ring; dy <= Ring; dy++)
+                    for (int dx = -Ring; dx <= Ring; dx++)
                     {
                         int xx = x + dx, yy = y + dy;
                         if (xx < 0 || yy < 0 || xx >= w || yy >= h) continue;
@@ -121,20 +126,23 @@ public static class ShapeDetector
             }
             if (m <= 0) return null;
             double cx = sx / m, cy = sy / m;
-            double m20 = 0, m02 = 0, m30 = 0, m03 = 0, m22 = 0;
+            double m20 = 0, m02 = 0, m11 = 0, m30 = 0, m03 = 0, m22 = 0;
             foreach (var (i, a) in mass)
             {
                 double dx = i % w + 0.5 - cx, dy = i / w + 0.5 - cy;
                 m20 += a * dx * dx;
                 m02 += a * dy * dy;
+                m11 += a * dx * dy;
                 m30 += a * dx * dx * dx;
                 m03 += a * dy * dy * dy;
                 m22 += a * dx * dx * dy * dy;
             }
-            m20 /= m; m02 /= m; m30 /= m; m03 /= m; m22 /= m;
-            double skew = Math.Max(Math.Abs(m30) / Math.Pow(m20, 1.5), Math.Abs(m03) / Math.Pow(m02, 1.5));
-            double kurtosis = m22 / (m20 * m02);
-            Shape shape = skew > TriangleSkew ? Shape.Triangle : kurtosis > SquareKurtosis ? Shape.Square : Shape.Circle;
+            m20 /= m; m02 /= m; m11 /= m; m30 /= m; m03 /= m; m22 /= m;
+            // Cumulants of order 3 and 4 are unchanged by a Gaussian blur, and the mass is too: normalised by the mass they
+            // measure the shape before blurring.
+            double skew = Math.Max(Math.Abs(m30), Math.Abs(m03)) / Math.Pow(m, 1.5);
+            double cross = (m22 - m20 * m02 - 2 * m11 * m11) / (m * m);
+            Shape shape = skew > TriangleSkew ? Shape.Triangle : cross > SquareCumulant ? Shape.Square : Shape.Circle;
             return new Detection(shape, Vocabulary.Colours[colour], (double)x0 / w, (double)y0 / h, (x1 + 1.0) / w, (y1 + 1.0) / h,
                 cx / w, cy / h, m / n);
         }
