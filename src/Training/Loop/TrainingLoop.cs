@@ -37,6 +37,7 @@ public static class TrainingLoop
                 budgetHit = true;
                 break;
             }
+            long started = Stopwatch.GetTimestamp();
             using (var scope = torch.NewDisposeScope())
             {
                 optimizer.LearningRate = o.LearningRateAt(step);
@@ -48,6 +49,7 @@ public static class TrainingLoop
                 m["grad_norm"] = Autograd.ClipGradNorm(parameters, o.GradClip);
                 m["lr"] = optimizer.LearningRate;
                 optimizer.Step();
+                m["step_ms"] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 metrics.Add(m);
                 progress.Step(task.Name, step + 1, o.Steps, m);
             }

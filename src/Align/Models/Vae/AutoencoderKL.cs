@@ -41,8 +41,9 @@ public sealed class AutoencoderKL : Module
             renameKey: DeprecatedAttentionNames.Rename);
 
     /// <summary>Writes a diffusers <c>vae/</c> directory that <see cref="FromPretrained"/> (and diffusers) read back.</summary>
-    public void SavePretrained(string directory, DType? dtype = null) =>
-        Pretrained.Save(this, directory, "diffusion_pytorch_model", path => ConfigFile.Write(path, Config, DiffusersConfig.Header("AutoencoderKL")), dtype);
+    /// <param name="config">the config to write, when it differs from the one built with (e.g. a scaling factor measured after training)</param>
+    public void SavePretrained(string directory, DType? dtype = null, AutoencoderKLConfig? config = null) =>
+        Pretrained.Save(this, directory, "diffusion_pytorch_model", path => ConfigFile.Write(path, config ?? Config, DiffusersConfig.Header("AutoencoderKL")), dtype);
 
     public LatentDistribution Encode(Tensor image)
     {
