@@ -1,4 +1,5 @@
 using Align.Models.Clip;
+using Align.Rewards;
 using Align.Text;
 using Torch;
 using Torch.NN;
@@ -12,6 +13,8 @@ namespace Training.Pretraining;
 /// </summary>
 public sealed class ClipTask(ClipModel clip, ClipTokenizer tokenizer, IImageCaptionSource data, int batch) : ITrainingTask
 {
+    private readonly ClipScoreReward _preprocess = new(clip, tokenizer);
+
     public string Name => "clip";
     public Module Model => clip;
     public IEnumerable<Tensor> TrainableParameters => clip.Parameters();
@@ -22,7 +25,7 @@ public sealed class ClipTask(ClipModel clip, ClipTokenizer tokenizer, IImageCapt
         TokenizedBatch tokens = tokenizer.EncodeBatch(captions, Padding.Longest);
         Tensor ids = Tensor.FromArray(tokens.InputIds.SelectMany(x => x).ToArray(), captions.Length, tokens.Length);
         Tensor mask = Tensor.FromArray(tokens.AttentionMask.SelectMany(x => x).ToArray(), captions.Length, tokens.Length);
-        Tensor logits = clip.LogitsPerImage(clip.ImageFeatures(ClipPixels.Normalize(images)), clip.TextFeatures(ids, mask));
+        Tensor logits = clip.LogitsPerImage(clip.ImageFeatures(_preprocess.Preprocess(images)), clip.TextFeatures(ids, mask));
 
         // Soft targets: every caption equal to image i's caption is a correct match for it.
         var same = new float[batch * batch];
@@ -38,18 +41,5 @@ public sealed class ClipTask(ClipModel clip, ClipTokenizer tokenizer, IImageCapt
         using (Autograd.NoGrad()) clip.logit_scale.Clamp_(0, Math.Log(100)); // CLIP clips the temperature at 100
         Tensor accuracy = logits.Argmax(1).Eq(torch.Arange(batch)).To(DType.Float32).Mean();
         return new Dictionary<string, double> { ["loss"] = loss.ToDouble(), ["accuracy"] = accuracy.ToDouble(), ["scale"] = clip.logit_scale.Exp().ToDouble() };
-    }
-}
-
-/// <summary>CLIP's pixel normalisation (OpenAI mean/std) of [B, 3, H, W] images in [0, 1].</summary>
-public static class ClipPixels
-{
-    private static readonly float[] Mean = [0.48145466f, 0.4578275f, 0.40821073f], Std = [0.26862954f, 0.26130258f, 0.27577711f];
-
-    public static Tensor Normalize(Tensor images)
-    {
-        using var scope = torch.NewDisposeScope();
-        Tensor mean = Tensor.FromArray(Mean, 1, 3, 1, 1).To(images.Device), std = Tensor.FromArray(Std, 1, 3, 1, 1).To(images.Device);
-        return ((images - mean) / std).MoveToOuterScope();
     }
 }
