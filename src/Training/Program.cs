@@ -4,4 +4,5 @@ using Training;
 var root = new RootCommand("align-train: the training host (Diffusion-DPO, DRaFT, ShapeWorld pre-training, evaluation)");
 root.Subcommands.Add(EngineCommand.Create());
 root.Subcommands.Add(PretrainCommand.Create());
+root.Subcommands.Add(EvalCommand.Create());
 return root.Parse(args).Invoke();

@@ -1,0 +1,54 @@
+using System.CommandLine;
+using System.Text.Json;
+using Align.Pipelines;
+using Align.Rewards;
+using Align.ShapeWorld;
+using Training.Evaluation;
+
+namespace Training;
+
+/// <summary><c>align-train eval</c>: verifier accuracy per category, mean CLIP reward and throughput on a ShapeWorld prompt suite.</summary>
+internal static class EvalCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "diffusers model directory", Required = true };
+        var reward = new Option<string?>("--reward") { Description = "CLIPModel directory (with tokenizer) for the reward column" };
+        var prompts = new Option<int>("--prompts") { Description = "prompts per category", DefaultValueFactory = _ => 50 };
+        var seeds = new Option<int>("--seeds") { Description = "seeds (images) per prompt", DefaultValueFactory = _ => 4 };
+        var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 20 };
+        var guidance = new Option<double>("--guidance") { DefaultValueFactory = _ => 5.0 };
+        var split = new Option<Split>("--split") { DefaultValueFactory = _ => Split.Eval };
+        var output = new Option<string?>("--out") { Description = "writes eval.json and a PNG grid per category here" };
+        var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 0 };
+        var command = new Command("eval", "Evaluate a model on ShapeWorld: per-category verifier accuracy, mean CLIP reward, images/second")
+        {
+            model, reward, prompts, seeds, steps, guidance, split, output, threads,
+        };
+        command.SetAction(result =>
+        {
+            int n = result.GetValue(threads);
+            Torch.torch.NumThreads = n > 0 ? n : Environment.ProcessorCount;
+            TextWriter o = result.InvocationConfiguration.Output;
+            using StableDiffusionModel sd = StableDiffusionModel.Load(result.GetValue(model)!);
+            string? rewardDir = result.GetValue(reward);
+            using ClipScoreReward? clip = rewardDir is null ? null : ClipScoreReward.FromPretrained(rewardDir);
+            var plan = new EvalPlan(result.GetValue(prompts), result.GetValue(seeds), result.GetValue(steps), result.GetValue(guidance), result.GetValue(split));
+            string? outDir = result.GetValue(output);
+            EvalResult r = new ShapeWorldEval(new TextToImagePipeline(sd, new PromptCache(sd.Prompts, 256)), clip).Run(plan, outDir, o.WriteLine);
+            o.WriteLine();
+            o.WriteLine($"{"category",-20} {"images",7} {"accuracy",9} {"reward",8}");
+            foreach (CategoryResult c in r.Categories.Append(r.Overall))
+                o.WriteLine($"{c.Category,-20} {c.Images,7} {c.Accuracy,9:P1} {c.MeanReward,8:F3}");
+            o.WriteLine($"throughput: {r.ImagesPerSecond:F2} images/s ({r.SecondsPerImage * 1000:F0} ms per image, {plan.Steps} steps, guidance {plan.Guidance})");
+            if (outDir is not null)
+            {
+                Directory.CreateDirectory(outDir);
+                File.WriteAllText(Path.Combine(outDir, "eval.json"), JsonSerializer.Serialize(new { plan, result = r },
+                    new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
+            }
+            return 0;
+        });
+        return command;
+    }
+}
