@@ -5,4 +5,5 @@ var root = new RootCommand("align-train: the training host (Diffusion-DPO, DRaFT
 root.Subcommands.Add(EngineCommand.Create());
 root.Subcommands.Add(PretrainCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
+root.Subcommands.Add(ShipCommand.Create());
 return root.Parse(args).Invoke();

@@ -34,6 +34,9 @@ public sealed class ShapeWorldPretraining(PretrainingPlan plan, IProgressSink pr
 
     public void Run()
     {
+        Directory.CreateDirectory(plan.OutputDirectory);
+        File.WriteAllText(Out("plan.json"), JsonSerializer.Serialize(new { plan, command = Environment.CommandLine, libtorch = torch.Version, threads = torch.NumThreads },
+            new JsonSerializerOptions { WriteIndented = true }));
         string tokenizerDir = Out("model", "tokenizer");
         int vocab = BpeVocabularyBuilder.Write(tokenizerDir, Vocabulary.Words, ShapeWorldArchitecture.MaxTokens);
         var tokenizer = ClipTokenizer.FromDirectory(tokenizerDir);
