@@ -43,8 +43,17 @@ internal static class ShipCommand
         CopyFiles(Path.Combine(from, "model", "tokenizer"), Path.Combine(model, "tokenizer"));
         CopyFiles(Path.Combine(from, "model", "scheduler"), Path.Combine(model, "scheduler"));
         File.Copy(Path.Combine(from, "model", "model_index.json"), Path.Combine(model, "model_index.json"));
-        foreach (string f in Directory.GetFiles(Path.Combine(from, "reward")).Where(f => !f.EndsWith(".safetensors") && !f.EndsWith("config.json")))
+        foreach (string f in Directory.GetFiles(Path.Combine(from, "reward")).Where(f => Path.GetFileName(f) is not ("model.safetensors" or "config.json")))
             File.Copy(f, Path.Combine(reward, Path.GetFileName(f)));
+
+        // Loss curves of each stage and the evaluation's sample grids, for a reader of the repository.
+        string report = Path.Combine(staging, "report");
+        Directory.CreateDirectory(report);
+        foreach (string stage in Directory.GetDirectories(Path.Combine(from, "train")))
+            if (File.Exists(Path.Combine(stage, "loss.png"))) File.Copy(Path.Combine(stage, "loss.png"), Path.Combine(report, $"{Path.GetFileName(stage)}-loss.png"));
+        if (evalJson is not null)
+            foreach (string png in Directory.GetFiles(Path.GetDirectoryName(Path.GetFullPath(evalJson))!, "*.png"))
+                File.Copy(png, Path.Combine(report, $"eval-{Path.GetFileName(png)}"));
 
         var manifest = new JsonObject
         {

@@ -45,5 +45,25 @@ public class PretrainAndEvalTests
         using JsonDocument report = JsonDocument.Parse(File.ReadAllText(Path.Combine(evalDir, "eval.json")));
         Assert.Equal(6, report.RootElement.GetProperty("result").GetProperty("categories").GetArrayLength());
         Assert.True(File.Exists(Path.Combine(evalDir, "counting.png")));
+
+        string shipped = Path.Combine(dir, "shipped");
+        (exit, output) = Run("ship-shapeworld", "--from", dir, "--to", shipped, "--eval", Path.Combine(evalDir, "eval.json"));
+        Assert.True(exit == 0, output);
+        using JsonDocument manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(shipped, "manifest.json")));
+        var files = manifest.RootElement.GetProperty("files").EnumerateObject().ToList();
+        Assert.Contains(files, f => f.Name == Path.Combine("model", "unet", "diffusion_pytorch_model.safetensors"));
+        foreach (JsonProperty f in files)
+        {
+            using FileStream stream = File.OpenRead(Path.Combine(shipped, f.Name));
+            Assert.Equal(f.Value.GetString(), Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream)));
+        }
+        Assert.Equal(6, manifest.RootElement.GetProperty("evaluation").GetProperty("result").GetProperty("categories").GetArrayLength());
+        using (Torch.SafetensorsFile unet = Torch.Safetensors.Open(Path.Combine(shipped, "model", "unet", "diffusion_pytorch_model.safetensors")))
+            Assert.All(unet.Entries, e => Assert.Equal(Torch.DType.Float16, e.DType));
+        using (StableDiffusionModel model = StableDiffusionModel.Load(Path.Combine(shipped, "model")))
+            Assert.Equal(Torch.DType.Float32, model.UNet.Parameters().First().DType);
+        using (Align.Rewards.ClipScoreReward reward = Align.Rewards.ClipScoreReward.FromPretrained(Path.Combine(shipped, "reward")))
+            Assert.Equal(64, reward.Model.VisionConfig.ImageSize);
+        Assert.True(File.Exists(Path.Combine(shipped, "report", "unet-loss.png")));
     }
 }
