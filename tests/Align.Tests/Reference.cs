@@ -40,12 +40,19 @@ public static class Reference
         }
     }
 
-    private static string FindRoot()
+    /// <summary>The repository checkout (the folder holding Server.sln) the tests run from.</summary>
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    private static string FindRepositoryRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Server.sln"))) dir = dir.Parent;
-        if (dir is null) throw new InvalidOperationException($"no Server.sln above {AppContext.BaseDirectory}: cannot find the repository root");
-        string root = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "ref"));
+        return dir?.FullName ?? throw new InvalidOperationException($"no Server.sln above {AppContext.BaseDirectory}: cannot find the repository root");
+    }
+
+    private static string FindRoot()
+    {
+        string root = Path.GetFullPath(Path.Combine(RepositoryRoot, "..", "shared", "ref"));
         if (!Directory.Exists(root))
             throw new InvalidOperationException($"the reference models are missing: expected {root} (shared/ beside the repository)");
         return root;

@@ -12,9 +12,7 @@ public class ShippedModelTests
 {
     private static string Root()
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Server.sln"))) dir = dir.Parent;
-        string path = Path.Combine(dir?.FullName ?? ".", "models", "shapeworld");
+        string path = Path.Combine(Reference.RepositoryRoot, "models", "shapeworld");
         Assert.True(Directory.Exists(path), $"the embedded model is missing: {path}");
         return path;
     }
