@@ -36,6 +36,8 @@ public class PretrainAndEvalTests
         (exit, output) = Run(args);
         Assert.True(exit == 0, output);
         Assert.Contains("unet: done earlier", output);
+        using (JsonDocument plan = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "plan.json"))))
+            Assert.Equal(2, plan.RootElement.GetProperty("runs").GetArrayLength());
 
         string evalDir = Path.Combine(dir, "eval");
         (exit, output) = Run("eval", "--model", Path.Combine(dir, "model"), "--reward", Path.Combine(dir, "reward"), "--prompts", "1", "--seeds", "1",

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Align.Models.Clip;
 using Align.Models.Diffusers;
 using Align.Models.Vae;
@@ -35,8 +36,7 @@ public sealed class ShapeWorldPretraining(PretrainingPlan plan, IProgressSink pr
     public void Run()
     {
         Directory.CreateDirectory(plan.OutputDirectory);
-        File.WriteAllText(Out("plan.json"), JsonSerializer.Serialize(new { plan, command = Environment.CommandLine, libtorch = torch.Version, threads = torch.NumThreads },
-            new JsonSerializerOptions { WriteIndented = true }));
+        RecordInvocation();
         string tokenizerDir = Out("model", "tokenizer");
         int vocab = BpeVocabularyBuilder.Write(tokenizerDir, Vocabulary.Words, ShapeWorldArchitecture.MaxTokens);
         var tokenizer = ClipTokenizer.FromDirectory(tokenizerDir);
@@ -79,6 +79,22 @@ public sealed class ShapeWorldPretraining(PretrainingPlan plan, IProgressSink pr
             unet.SavePretrained(Out("model", "unet"));
             WriteModelIndex(Out("model", "model_index.json"));
         });
+    }
+
+    // plan.json lists every invocation (a resumed run has several), so the manifest says exactly how the model was made.
+    private void RecordInvocation()
+    {
+        string path = Out("plan.json");
+        var runs = File.Exists(path) && JsonNode.Parse(File.ReadAllText(path)) is JsonObject o && o["runs"] is JsonArray a ? a : new JsonArray();
+        runs.Add(JsonSerializer.SerializeToNode(new
+        {
+            plan,
+            command = Environment.CommandLine,
+            started = DateTimeOffset.UtcNow,
+            libtorch = torch.Version,
+            threads = torch.NumThreads,
+        }));
+        File.WriteAllText(path, new JsonObject { ["runs"] = runs.DeepClone() }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
     // A stage runs unless its marker says it finished; the marker is written last.
