@@ -47,5 +47,4 @@ public readonly struct Arg
 
     public static Arg From(long? v) => v is null ? None : v.Value;
     public static Arg From(double? v) => v is null ? None : v.Value;
-    public static Arg IntList(ReadOnlySpan<long> v) => new(NativeKind.IntList, obj: v.ToArray());
 }
