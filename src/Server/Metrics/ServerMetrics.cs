@@ -1,0 +1,84 @@
+using System.Diagnostics.Metrics;
+
+namespace Server.Metrics;
+
+/// <summary>
+/// The server's instruments, on the meter "Align.Server", and one recording method per event. A singleton:
+/// the meter comes from <see cref="IMeterFactory"/>, which owns and disposes it.
+/// Queue depth is an up-down counter: the queue calls <see cref="QueueDepthChanged"/> with +1 when it admits a
+/// request and -1 when a worker takes it (or it is cancelled while waiting).
+/// </summary>
+public sealed class ServerMetrics
+{
+    public const string MeterName = "Align.Server";
+
+    private readonly Counter<long> requests;
+    private readonly UpDownCounter<int> queueDepth;
+    private readonly Histogram<double> queueWait;
+    private readonly Histogram<double> generationDuration;
+    private readonly Histogram<int> batchSize;
+    private readonly Counter<long> imagesGenerated;
+    private readonly Histogram<double> rewardScore;
+    private readonly Histogram<double> modelLoadDuration;
+
+    public ServerMetrics(IMeterFactory meterFactory)
+    {
+        Meter meter = meterFactory.Create(MeterName);
+
+        requests = meter.CreateCounter<long>("align.requests", "{request}",
+            "Requests completed, by transport (http, grpc), route and status (HTTP status code or gRPC status name).");
+        queueDepth = meter.CreateUpDownCounter<int>("align.queue.depth", "{request}",
+            "Requests waiting in the generation queue.");
+        queueWait = meter.CreateHistogram("align.queue.wait", "s",
+            "Time a request waited in the queue before a worker took it, by alignment method.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = MetricBuckets.Seconds });
+        generationDuration = meter.CreateHistogram("align.generation.duration", "s",
+            "Time spent generating a request's images, alignment included, by alignment method.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = MetricBuckets.Seconds });
+        batchSize = meter.CreateHistogram("align.batch.size", "{request}",
+            "Requests per batch a worker ran together.",
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = MetricBuckets.BatchSizes });
+        imagesGenerated = meter.CreateCounter<long>("align.images.generated", "{image}",
+            "Images generated, by model.");
+        rewardScore = meter.CreateHistogram<double>("align.reward.score", unit: null,
+            "Reward scores of returned images, by reward model (each reward has its own scale).",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = MetricBuckets.RewardScores });
+        modelLoadDuration = meter.CreateHistogram("align.model.load.duration", "s",
+            "Time taken to load a model, by model.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = MetricBuckets.Seconds });
+
+        meter.CreateObservableGauge("process.resident_memory", () => Environment.WorkingSet, "By",
+            "Resident set size of the server process.");
+        meter.CreateObservableGauge("dotnet.gc.heap_size", () => GC.GetTotalMemory(forceFullCollection: false), "By",
+            "Bytes currently thought to be allocated on the managed heap.");
+        double startTime = ProcessStats.StartTimeUnixSeconds();
+        meter.CreateObservableGauge("process.start_time", () => startTime, "s",
+            "Start time of the server process since the Unix epoch.");
+        meter.CreateObservableGauge("process.open_fds", OpenFileDescriptors, "{file_descriptor}",
+            "Open file descriptors of the server process.");
+    }
+
+    public void RequestCompleted(string transport, string route, string status) =>
+        requests.Add(1, new("transport", transport), new("route", route), new("status", status));
+
+    public void QueueDepthChanged(int delta) => queueDepth.Add(delta);
+
+    public void QueueWait(TimeSpan wait, string method) => queueWait.Record(wait.TotalSeconds, new KeyValuePair<string, object?>("method", method));
+
+    public void Generation(TimeSpan duration, string method) =>
+        generationDuration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>("method", method));
+
+    public void Batch(int size) => batchSize.Record(size);
+
+    public void ImagesGenerated(int count, string model) => imagesGenerated.Add(count, new KeyValuePair<string, object?>("model", model));
+
+    public void RewardScore(double score, string reward) => rewardScore.Record(score, new KeyValuePair<string, object?>("reward", reward));
+
+    public void ModelLoaded(TimeSpan duration, string model) =>
+        modelLoadDuration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>("model", model));
+
+    private static IEnumerable<Measurement<long>> OpenFileDescriptors()
+    {
+        if (ProcessStats.OpenFileDescriptors() is long count) yield return new Measurement<long>(count);
+    }
+}
