@@ -1,10 +1,12 @@
 using System.Net;
 using Server;
+using Server.Metrics;
 using Torch;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Services.Configure<ServerOptions>(builder.Configuration.GetSection(ServerOptions.Section));
 var options = builder.Configuration.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
+builder.Services.AddServerMetrics();
 
 if (builder.Configuration["urls"] is null && Environment.GetEnvironmentVariable("ASPNETCORE_URLS") is null)
     builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Parse(options.BindAddress), options.HttpPort));
@@ -16,6 +18,7 @@ app.Logger.LogInformation("tensor engine: libtorch {Version}, {Threads} threads,
     torch.Version, torch.NumThreads, torch.CudaDeviceCount);
 
 app.MapGet("/healthz", () => Results.Ok(new { status = "ok" }));
+app.MapPrometheusMetrics("/metrics");
 
 app.Run();
 
