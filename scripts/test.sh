@@ -2,8 +2,8 @@
 # Sets up this machine and runs every test project; ends with one "N passed, N failed" line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-# Peers the tests check against: Pillow decodes our PNGs.
-export EXTRA_PACKAGES="python3 python3-pil ${EXTRA_PACKAGES:-}"
+# Peers the tests check against: Pillow decodes our PNGs; promtool and Prometheus read /metrics.
+export EXTRA_PACKAGES="python3 python3-pil prometheus ${EXTRA_PACKAGES:-}"
 CONFIGURATION=Release bash scripts/setup.sh || exit 1
 
 mkdir -p artifacts
