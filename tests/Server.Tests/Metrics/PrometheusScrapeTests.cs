@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Server.Metrics;
+
+namespace Server.Tests.Metrics;
+
+/// <summary>A real Prometheus server scrapes /metrics from a Kestrel listener on loopback and answers a query about it.</summary>
+public class PrometheusScrapeTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task PrometheusScrapesTheEndpointAndQueriesARecordedCounter()
+    {
+        string prometheusBinary = PrometheusPackage.Server;
+        string directory = Directory.CreateTempSubdirectory("align-prometheus-").FullName;
+        Process? prometheus = null;
+        var prometheusLog = new StringBuilder();
+        await using WebApplication app = await StartMetricsServer();
+        try
+        {
+            var metrics = app.Services.GetRequiredService<ServerMetrics>();
+            for (int i = 0; i < 3; i++) metrics.RequestCompleted("http", "/generate", "200");
+            metrics.RequestCompleted("grpc", "align.v1.GenerationService/Generate", "INVALID_ARGUMENT");
+
+            string target = new Uri(app.Urls.Single()).Authority;
+            int prometheusPort = FreeLoopbackPort();
+            string config = Path.Combine(directory, "prometheus.yml");
+            await File.WriteAllTextAsync(config, $"""
+                global:
+                  scrape_interval: 1s
+                  scrape_timeout: 1s
+                scrape_configs:
+                  - job_name: align-server
+                    static_configs:
+                      - targets: ['{target}']
+                """);
+            prometheus = StartPrometheus(prometheusBinary, config, Path.Combine(directory, "data"), prometheusPort, prometheusLog);
+            using var api = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{prometheusPort}") };
+
+            string targets = await PollUntil(api, "/api/v1/targets", body => TargetHealth(body, target) == "up", prometheus, prometheusLog);
+            Assert.Equal("up", TargetHealth(targets, target));
+
+            string query = await PollUntil(api, "/api/v1/query?query=" + Uri.EscapeDataString("align_requests_total{transport=\"http\"}"),
+                body => QueryValues(body).Count > 0, prometheus, prometheusLog);
+            var (labels, value) = Assert.Single(QueryValues(query));
+            Assert.Equal("3", value);
+            Assert.Equal("/generate", labels["route"]);
+            Assert.Equal("200", labels["status"]);
+            Assert.Equal("align-server", labels["job"]);
+        }
+        finally
+        {
+            if (prometheus is not null)
+            {
+                if (!prometheus.HasExited) prometheus.Kill(entireProcessTree: true);
+                await prometheus.WaitForExitAsync();
+                prometheus.Dispose();
+            }
+            await app.StopAsync();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static async Task<WebApplication> StartMetricsServer()
+    {
+        WebApplicationBuilder builder = WebApplication.CreateBuilder();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        builder.Services.AddServerMetrics();
+        WebApplication app = builder.Build();
+        app.MapPrometheusMetrics("/metrics");
+        await app.StartAsync();
+        return app;
+    }
+
+    private static Process StartPrometheus(string binary, string config, string data, int port, StringBuilder log)
+    {
+        var start = new ProcessStartInfo(binary,
+        [
+            $"--config.file={config}", $"--storage.tsdb.path={data}", $"--web.listen-address=127.0.0.1:{port}",
+        ])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        var process = new Process { StartInfo = start };
+        DataReceivedEventHandler append = (_, line) =>
+        {
+            if (line.Data is null) return;
+            lock (log) log.AppendLine(line.Data);
+        };
+        process.OutputDataReceived += append;
+        process.ErrorDataReceived += append;
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    /// <summary>GETs <paramref name="path"/> until <paramref name="done"/> holds for the body; fails after <see cref="Patience"/> with what it saw.</summary>
+    private static async Task<string> PollUntil(HttpClient api, string path, Func<string, bool> done, Process prometheus, StringBuilder log)
+    {
+        var clock = Stopwatch.StartNew();
+        string lastSeen = "(no answer yet)";
+        while (clock.Elapsed < Patience)
+        {
+            if (prometheus.HasExited) break;
+            try
+            {
+                lastSeen = await api.GetStringAsync(path);
+                if (done(lastSeen)) return lastSeen;
+            }
+            catch (HttpRequestException e)
+            {
+                lastSeen = e.Message;
+            }
+            await Task.Delay(250);
+        }
+        string prometheusOutput;
+        lock (log) prometheusOutput = log.ToString();
+        Assert.Fail($"Prometheus did not answer {path} as expected within {Patience.TotalSeconds} s " +
+            $"(exited: {prometheus.HasExited}). Last answer:\n{lastSeen}\nPrometheus said:\n{prometheusOutput}");
+        return lastSeen;
+    }
+
+    private static string? TargetHealth(string targetsBody, string target)
+    {
+        using JsonDocument document = JsonDocument.Parse(targetsBody);
+        foreach (JsonElement active in document.RootElement.GetProperty("data").GetProperty("activeTargets").EnumerateArray())
+        {
+            if (active.GetProperty("labels").GetProperty("instance").GetString() == target)
+                return active.GetProperty("health").GetString();
+        }
+        return null;
+    }
+
+    private static List<(Dictionary<string, string> Labels, string Value)> QueryValues(string queryBody)
+    {
+        using JsonDocument document = JsonDocument.Parse(queryBody);
+        JsonElement data = document.RootElement.GetProperty("data");
+        Assert.Equal("vector", data.GetProperty("resultType").GetString());
+        return data.GetProperty("result").EnumerateArray()
+            .Select(r => (
+                r.GetProperty("metric").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!),
+                r.GetProperty("value")[1].GetString()!))
+            .ToList();
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
