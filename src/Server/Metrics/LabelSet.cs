@@ -68,7 +68,8 @@ internal sealed class LabelSet : IEquatable<LabelSet>, IComparable<LabelSet>
     };
 
     public bool Equals(LabelSet? other) =>
-        other is not null && hash == other.hash && names.AsSpan().SequenceEqual(other.names) && values.AsSpan().SequenceEqual(other.values);
+        other is not null && hash == other.hash &&
+        names.AsSpan().SequenceEqual(other.names) && values.AsSpan().SequenceEqual(other.values);
 
     public override bool Equals(object? obj) => Equals(obj as LabelSet);
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -20,7 +21,8 @@ public sealed class PrometheusExporter : IDisposable
     private readonly Lock publication = new();
     private readonly Lock collection = new();
 
-    public PrometheusExporter(IMeterFactory meterFactory, IOptions<PrometheusExporterOptions> options, ILogger<PrometheusExporter> logger)
+    public PrometheusExporter(
+        IMeterFactory meterFactory, IOptions<PrometheusExporterOptions> options, ILogger<PrometheusExporter> logger)
         : this(options.Value.MeterNames, meterFactory, logger)
     {
     }
@@ -36,20 +38,20 @@ public sealed class PrometheusExporter : IDisposable
 
         listener.InstrumentPublished = OnInstrumentPublished;
         listener.MeasurementsCompleted = (instrument, _) => aggregators.TryRemove(instrument, out InstrumentAggregator? _);
-        listener.SetMeasurementEventCallback<byte>((_, value, tags, state) => ((InstrumentAggregator)state!).Record(value, tags));
-        listener.SetMeasurementEventCallback<short>((_, value, tags, state) => ((InstrumentAggregator)state!).Record(value, tags));
-        listener.SetMeasurementEventCallback<int>((_, value, tags, state) => ((InstrumentAggregator)state!).Record(value, tags));
-        listener.SetMeasurementEventCallback<long>((_, value, tags, state) => ((InstrumentAggregator)state!).Record(value, tags));
-        listener.SetMeasurementEventCallback<float>((_, value, tags, state) => ((InstrumentAggregator)state!).Record(value, tags));
-        listener.SetMeasurementEventCallback<double>((_, value, tags, state) => ((InstrumentAggregator)state!).Record(value, tags));
-        listener.SetMeasurementEventCallback<decimal>((_, value, tags, state) => ((InstrumentAggregator)state!).Record((double)value, tags));
+        listener.SetMeasurementEventCallback<byte>((_, value, tags, state) => Aggregator(state).Record(value, tags));
+        listener.SetMeasurementEventCallback<short>((_, value, tags, state) => Aggregator(state).Record(value, tags));
+        listener.SetMeasurementEventCallback<int>((_, value, tags, state) => Aggregator(state).Record(value, tags));
+        listener.SetMeasurementEventCallback<long>((_, value, tags, state) => Aggregator(state).Record(value, tags));
+        listener.SetMeasurementEventCallback<float>((_, value, tags, state) => Aggregator(state).Record(value, tags));
+        listener.SetMeasurementEventCallback<double>((_, value, tags, state) => Aggregator(state).Record(value, tags));
+        listener.SetMeasurementEventCallback<decimal>((_, value, tags, state) => Aggregator(state).Record((double)value, tags));
         listener.Start();
     }
 
     /// <summary>The current exposition, as served at /metrics.</summary>
     public string Collect()
     {
-        var text = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
+        var text = new StringWriter(CultureInfo.InvariantCulture);
         WriteTo(text);
         return text.ToString();
     }
@@ -75,7 +77,10 @@ public sealed class PrometheusExporter : IDisposable
             foreach (InstrumentAggregator aggregator in families)
             {
                 if (!aggregator.HasSeries) continue;
-                writer.WriteFamilyHeader(aggregator.Name, aggregator.Type, aggregator.Instrument.Description ?? aggregator.Instrument.Name);
+                Instrument instrument = aggregator.Instrument;
+                // promtool flags a family without help text; the instrument's own name is better than nothing.
+                string help = string.IsNullOrEmpty(instrument.Description) ? instrument.Name : instrument.Description;
+                writer.WriteFamilyHeader(aggregator.Name, aggregator.Type, help);
                 aggregator.WriteSamples(writer);
             }
         }
@@ -94,7 +99,8 @@ public sealed class PrometheusExporter : IDisposable
             InstrumentAggregator? holder = aggregators.Values.FirstOrDefault(a => a.Name == aggregator.Name);
             if (holder is not null)
             {
-                logger.LogWarning("Instrument {Instrument} of meter {Meter} is not exported: its Prometheus name {Name} is taken by {Holder} of meter {HolderMeter}",
+                logger.LogWarning(
+                    "Instrument {Instrument} of meter {Meter} is not exported: its Prometheus name {Name} is taken by {Holder} of meter {HolderMeter}",
                     instrument.Name, meter.Name, aggregator.Name, holder.Instrument.Name, holder.Instrument.Meter.Name);
                 return;
             }
@@ -102,6 +108,8 @@ public sealed class PrometheusExporter : IDisposable
         }
         source.EnableMeasurementEvents(instrument, aggregator);
     }
+
+    private static InstrumentAggregator Aggregator(object? state) => (InstrumentAggregator)state!;
 
     public void Dispose() => listener.Dispose();
 }

@@ -63,16 +63,19 @@ public sealed class ServerMetrics
 
     public void QueueDepthChanged(int delta) => queueDepth.Add(delta);
 
-    public void QueueWait(TimeSpan wait, string method) => queueWait.Record(wait.TotalSeconds, new KeyValuePair<string, object?>("method", method));
+    public void QueueWait(TimeSpan wait, string method) =>
+        queueWait.Record(wait.TotalSeconds, new KeyValuePair<string, object?>("method", method));
 
     public void Generation(TimeSpan duration, string method) =>
         generationDuration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>("method", method));
 
     public void Batch(int size) => batchSize.Record(size);
 
-    public void ImagesGenerated(int count, string model) => imagesGenerated.Add(count, new KeyValuePair<string, object?>("model", model));
+    public void ImagesGenerated(int count, string model) =>
+        imagesGenerated.Add(count, new KeyValuePair<string, object?>("model", model));
 
-    public void RewardScore(double score, string reward) => rewardScore.Record(score, new KeyValuePair<string, object?>("reward", reward));
+    public void RewardScore(double score, string reward) =>
+        rewardScore.Record(score, new KeyValuePair<string, object?>("reward", reward));
 
     public void ModelLoaded(TimeSpan duration, string model) =>
         modelLoadDuration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>("model", model));

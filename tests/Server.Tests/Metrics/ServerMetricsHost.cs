@@ -9,16 +9,18 @@ internal sealed class ServerMetricsHost : IDisposable
 {
     private readonly ServiceProvider services;
 
-    public ServerMetricsHost()
+    public ServerMetricsHost(IDictionary<string, string?>? configuration = null)
     {
         var collection = new ServiceCollection();
-        collection.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
+        collection.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(configuration ?? new Dictionary<string, string?>()).Build());
         collection.AddLogging();
         collection.AddServerMetrics();
         services = collection.BuildServiceProvider();
         Exporter = services.GetRequiredService<PrometheusExporter>();
         Metrics = services.GetRequiredService<ServerMetrics>();
     }
+
+    public IServiceProvider Services => services;
 
     public ServerMetrics Metrics { get; }
     public PrometheusExporter Exporter { get; }

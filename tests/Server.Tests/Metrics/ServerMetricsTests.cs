@@ -1,3 +1,5 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
 using Server.Metrics;
 
 namespace Server.Tests.Metrics;
@@ -73,6 +75,20 @@ public class ServerMetricsTests
         double startTime = scrape.Value("process_start_time_seconds");
         Assert.InRange(DateTimeOffset.UtcNow.ToUnixTimeSeconds() - startTime, 0, 24 * 3600);
         if (OperatingSystem.IsLinux()) Assert.InRange(scrape.Value("process_open_fds"), 3, 1e6);
+    }
+
+    [Fact]
+    public void ConfiguredMetersAreExportedBesidesTheServers()
+    {
+        using var host = new ServerMetricsHost(new Dictionary<string, string?> { ["Prometheus:MeterNames:0"] = "Extra.Meter" });
+        Meter extra = host.Services.GetRequiredService<IMeterFactory>().Create("Extra.Meter");
+        extra.CreateCounter<int>("extra.events", description: "Extra events.").Add(7);
+        host.Metrics.RequestCompleted("http", "/models", "200");
+
+        Exposition scrape = host.Scrape();
+
+        Assert.Equal(7, scrape.Value("extra_events_total"));
+        Assert.Equal(1, scrape.Value("align_requests_total{route=\"/models\",status=\"200\",transport=\"http\"}"));
     }
 
     private static double Le(string bucketSeries)
