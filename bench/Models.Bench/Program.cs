@@ -10,10 +10,14 @@ using Torch.NN;
 // Times one forward of each component, after one warm-up forward, for the tiny reference models (../shared/ref)
 // and for randomly initialised models with the real SD 1.5 configs (UNet at 64×64 latents = 512×512 images).
 // Usage: bench/models.sh [--threads N] [--skip-sd15] [--json PATH]
+//        bench/models.sh --gpu-check [--device cuda:0] [--ref DIR]   (CUDA parity and ShapeWorld generation; see GpuCheck)
 
 int threads = Environment.ProcessorCount;
 bool skipSd15 = false;
 string json = "artifacts/bench/models.json";
+bool gpuCheck = false;
+Device device = Device.CUDA(0);
+string? refOption = null;
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -21,11 +25,16 @@ for (int i = 0; i < args.Length; i++)
         case "--threads": threads = int.Parse(args[++i]); break;
         case "--skip-sd15": skipSd15 = true; break;
         case "--json": json = args[++i]; break;
+        case "--gpu-check": gpuCheck = true; break;
+        case "--device": device = Device.Parse(args[++i]); break;
+        case "--ref": refOption = args[++i]; break;
         default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
     }
 }
 torch.NumThreads = threads;
-string refRoot = FindReference();
+string refRoot = refOption ?? Path.Combine(RepositoryRoot(), "..", "shared", "ref");
+if (!Directory.Exists(refRoot)) throw new DirectoryNotFoundException($"reference models not found at {Path.GetFullPath(refRoot)} (--ref DIR)");
+if (gpuCheck) return GpuCheck.Run(refRoot, Path.Combine(RepositoryRoot(), "models", "shapeworld", "model"), device);
 var rows = new List<Row>();
 Console.WriteLine($"Model benchmark: libtorch {torch.Version}, {threads} threads, CPU; one timed forward after one warm-up forward");
 Console.WriteLine($"{"model",-22} {"component",-14} {"input",-22} {"ms",10}   params");
@@ -84,12 +93,11 @@ static double PeakRssMiB()
     return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0;
 }
 
-static string FindReference()
+static string RepositoryRoot()
 {
     var dir = new DirectoryInfo(AppContext.BaseDirectory);
     while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Server.sln"))) dir = dir.Parent;
-    string root = Path.GetFullPath(Path.Combine(dir?.FullName ?? ".", "..", "shared", "ref"));
-    return Directory.Exists(root) ? root : throw new DirectoryNotFoundException($"reference models not found at {root}");
+    return dir?.FullName ?? throw new DirectoryNotFoundException($"no Server.sln above {AppContext.BaseDirectory}");
 }
 
 internal sealed record Row(string Model, string Component, string Input, double Ms, long Parameters);

@@ -1,15 +1,43 @@
 using System.Net;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Server;
+using Server.Generation;
+using Server.Http;
 using Server.Metrics;
+using Server.Models;
+using Server.Queue;
 using Torch;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.Services.Configure<ServerOptions>(builder.Configuration.GetSection(ServerOptions.Section));
-var options = builder.Configuration.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
-builder.Services.AddServerMetrics();
+IConfiguration config = builder.Configuration;
+builder.Services.Configure<ServerOptions>(config.GetSection(ServerOptions.Section));
+builder.Services.Configure<CatalogOptions>(config.GetSection(ServerOptions.Section));
+builder.Services.Configure<LimitsOptions>(config.GetSection(LimitsOptions.Section));
+builder.Services.Configure<QueueOptions>(config.GetSection(QueueOptions.Section));
+var options = config.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
+var queueOptions = config.GetSection(QueueOptions.Section).Get<QueueOptions>() ?? new QueueOptions();
 
-if (builder.Configuration["urls"] is null && Environment.GetEnvironmentVariable("ASPNETCORE_URLS") is null)
-    builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Parse(options.BindAddress), options.HttpPort));
+builder.Services.AddServerMetrics();
+builder.Services.AddSingleton<ServingState>();
+builder.Services.AddSingleton<ModelCatalog>();
+builder.Services.AddSingleton<RequestValidator>();
+builder.Services.AddSingleton<WorkQueues>();
+builder.Services.AddSingleton<BatchRunner>();
+builder.Services.AddSingleton<GenerationService>();
+builder.Services.AddSingleton<ApiKeyCheck>();
+builder.Services.AddHostedService<ModelLoader>();
+builder.Services.AddHostedService<GenerationWorker>();
+builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(queueOptions.ShutdownTimeoutSeconds + 10));
+
+if (config["urls"] is null && Environment.GetEnvironmentVariable("ASPNETCORE_URLS") is null)
+{
+    builder.WebHost.ConfigureKestrel(k =>
+    {
+        IPAddress address = IPAddress.Parse(options.BindAddress);
+        k.Listen(address, options.HttpPort, l => l.Protocols = HttpProtocols.Http1);
+        if (options.GrpcPort > 0) k.Listen(address, options.GrpcPort, l => l.Protocols = HttpProtocols.Http2);
+    });
+}
 
 var app = builder.Build();
 
@@ -17,8 +45,12 @@ if (options.TorchThreads > 0) torch.NumThreads = options.TorchThreads;
 app.Logger.LogInformation("tensor engine: libtorch {Version}, {Threads} threads, {Cuda} CUDA devices",
     torch.Version, torch.NumThreads, torch.CudaDeviceCount);
 
-app.MapGet("/healthz", () => Results.Ok(new { status = "ok" }));
+bool IsHttpApi(HttpContext c) => options.GrpcPort <= 0 || c.Connection.LocalPort != options.GrpcPort;
+app.UseRequestCounting(IsHttpApi);
+app.UseApiKey(IsHttpApi);
+app.MapHealthEndpoints();
 app.MapPrometheusMetrics("/metrics");
+app.MapGenerateEndpoints();
 
 app.Run();
 

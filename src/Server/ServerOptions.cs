@@ -8,9 +8,15 @@ public sealed class ServerOptions
     /// <summary>Port of the HTTP/1.1 API.</summary>
     public int HttpPort { get; set; } = 8080;
 
+    /// <summary>Port of the gRPC API (HTTP/2 without TLS); 0 turns gRPC off.</summary>
+    public int GrpcPort { get; set; } = 50051;
+
     /// <summary>Address to bind; "0.0.0.0" in containers, "127.0.0.1" to stay local.</summary>
     public string BindAddress { get; set; } = "0.0.0.0";
 
     /// <summary>Threads libtorch may use for intra-op parallelism (0: libtorch's default, one per core).</summary>
     public int TorchThreads { get; set; }
+
+    /// <summary>When set, every route but health and metrics needs this key (Authorization: Bearer KEY, or X-API-Key: KEY).</summary>
+    public string? ApiKey { get; set; }
 }

@@ -66,51 +66,87 @@ public sealed class TextToImagePipeline
 
     public Device Device => Model.UNet.Parameters().First().Device;
 
+    /// <summary>The UNet's precision; latents stay float32 between steps and are cast for each UNet call (as diffusers' schedulers upcast).</summary>
+    public DType DType => Model.UNet.Parameters().First().DType;
+
     /// <summary>Runs the pipeline; <paramref name="latents"/> overrides the seeded noise (unscaled, as diffusers takes them).</summary>
     public GenerationResult Generate(TextToImageRequest r, Tensor? latents = null, Action<StepProgress>? onStep = null,
-        CancellationToken cancel = default)
+        CancellationToken cancel = default) => Generate([r], latents, onStep, cancel);
+
+    /// <summary>
+    /// Runs several requests as one batch, as a server batches compatible requests: they share size, steps, guidance and
+    /// conditioning options, while prompts and seeds differ. Images come back in request order, each request's seeds in order.
+    /// </summary>
+    public GenerationResult Generate(IReadOnlyList<TextToImageRequest> requests, Tensor? latents = null,
+        Action<StepProgress>? onStep = null, CancellationToken cancel = default)
     {
-        Validate(r);
+        if (requests.Count == 0) throw new ArgumentException("at least one request is needed", nameof(requests));
+        foreach (TextToImageRequest each in requests) Validate(each);
+        TextToImageRequest r = requests[0];
+        foreach (TextToImageRequest other in requests.Skip(1)) EnsureBatchable(r, other);
         using var scope = torch.NewDisposeScope();
         using var noGrad = Autograd.NoGrad();
         IScheduler scheduler = NewScheduler();
         bool guidance = UsesGuidance(r.Guidance);
-        int batch = r.Seeds.Count;
+        long[] seeds = requests.SelectMany(q => q.Seeds).ToArray();
+        int batch = seeds.Length;
 
-        using PromptEmbeddings prompt = Prompts?.Get(r.Prompt, r.NegativePrompt, guidance, r.ClipSkip)
-                                        ?? Model.Prompts.Encode(r.Prompt, r.NegativePrompt, guidance, r.ClipSkip);
-        Tensor context = Batch(prompt.Conditional, batch);
-        if (guidance) context = torch.Cat([Batch(prompt.Unconditional!, batch), context]);
-        AddedConditions? added = Model.IsXL ? AddedConditions(r, prompt, batch, guidance) : null;
-        Tensor? timeCond = Model.UNet.Config.TimeCondProjDim is int dim ? GuidanceEmbedding.Create(r.Guidance, batch, dim, Device) : null;
-
-        scheduler.SetTimesteps(r.Steps);
-        // Noise a scheduler injects between steps (LCM) is drawn from the first seed's stream, so runs repeat exactly.
-        using var stepNoise = new Generator(unchecked((ulong)r.Seeds[0]) ^ 0x9E3779B97F4A7C15UL);
-        Tensor x = (latents?.To(Device) ?? InitialLatents(r)) * scheduler.InitNoiseSigma;
-        IReadOnlyList<double> timesteps = scheduler.Timesteps.ToArray();
-        for (int i = 0; i < timesteps.Count; i++)
+        var prompts = new List<PromptEmbeddings>();
+        try
         {
-            cancel.ThrowIfCancellationRequested();
-            using var stepScope = torch.NewDisposeScope();
-            double t = timesteps[i];
-            Tensor input = scheduler.ScaleModelInput(guidance ? torch.Cat([x, x]) : x, t);
-            Tensor tTensor = torch.Scalar(t, scheduler.TimestepDType, Device);
-            Tensor noise = Model.UNet.Forward(input, tTensor, context, added, timeCond);
-            if (guidance)
+            foreach (TextToImageRequest q in requests)
+                prompts.Add(Prompts?.Get(q.Prompt, q.NegativePrompt, guidance, q.ClipSkip)
+                            ?? Model.Prompts.Encode(q.Prompt, q.NegativePrompt, guidance, q.ClipSkip));
+            Tensor context = PerImage(requests, prompts, p => p.Conditional);
+            if (guidance) context = torch.Cat([PerImage(requests, prompts, p => p.Unconditional!), context]);
+            AddedConditions? added = Model.IsXL ? AddedConditions(requests, prompts, guidance) : null;
+            Tensor? timeCond = Model.UNet.Config.TimeCondProjDim is int dim ? GuidanceEmbedding.Create(r.Guidance, batch, dim, Device).To(DType) : null;
+
+            scheduler.SetTimesteps(r.Steps);
+            // Noise a scheduler injects between steps (LCM) is drawn from the first seed's stream, so runs repeat exactly.
+            using var stepNoise = new Generator(unchecked((ulong)seeds[0]) ^ 0x9E3779B97F4A7C15UL);
+            Tensor x = (latents?.To(Device) ?? torch.Cat(requests.Select(InitialLatents).ToArray())) * scheduler.InitNoiseSigma;
+            IReadOnlyList<double> timesteps = scheduler.Timesteps.ToArray();
+            for (int i = 0; i < timesteps.Count; i++)
             {
-                Tensor[] parts = noise.Chunk(2);
-                noise = parts[0] + (parts[1] - parts[0]) * r.Guidance;
+                cancel.ThrowIfCancellationRequested();
+                using var stepScope = torch.NewDisposeScope();
+                double t = timesteps[i];
+                Tensor input = scheduler.ScaleModelInput(guidance ? torch.Cat([x, x]) : x, t);
+                Tensor tTensor = torch.Scalar(t, scheduler.TimestepDType, Device);
+                Tensor noise = Model.UNet.Forward(input.To(DType), tTensor, context, added, timeCond).To(DType.Float32);
+                if (guidance)
+                {
+                    Tensor[] parts = noise.Chunk(2);
+                    noise = parts[0] + (parts[1] - parts[0]) * r.Guidance;
+                }
+                SchedulerStepOutput step = scheduler.Step(noise, t, x, stepNoise);
+                // LCM's pipeline decodes the last step's boundary-conditioned estimate, not the re-noised sample.
+                x = (scheduler is LcmScheduler && i == timesteps.Count - 1 ? step.PredOriginalSample : step.PrevSample).MoveToOuterScope();
+                onStep?.Invoke(new StepProgress(i + 1, timesteps.Count, t, x));
             }
-            SchedulerStepOutput step = scheduler.Step(noise, t, x, stepNoise);
-            // LCM's pipeline decodes the last step's boundary-conditioned estimate, not the re-noised sample.
-            x = (scheduler is LcmScheduler && i == timesteps.Count - 1 ? step.PredOriginalSample : step.PrevSample).MoveToOuterScope();
-            onStep?.Invoke(new StepProgress(i + 1, timesteps.Count, t, x));
+            cancel.ThrowIfCancellationRequested();
+            (Tensor images, Tensor raw) = Decode(x);
+            images.MoveToOuterScope();
+            raw.MoveToOuterScope();
+            return new GenerationResult(images, raw, seeds, timesteps);
         }
-        (Tensor images, Tensor raw) = Decode(x);
-        images.MoveToOuterScope();
-        raw.MoveToOuterScope();
-        return new GenerationResult(images, raw, r.Seeds, timesteps);
+        finally
+        {
+            foreach (PromptEmbeddings p in prompts) p.Dispose();
+        }
+    }
+
+    /// <summary>Throws ArgumentException naming the first option in which <paramref name="other"/> cannot share a batch with <paramref name="first"/>.</summary>
+    public static void EnsureBatchable(TextToImageRequest first, TextToImageRequest other)
+    {
+        string? field = (first.Width != other.Width || first.Height != other.Height) ? "width/height"
+            : first.Steps != other.Steps ? "steps"
+            : first.Guidance != other.Guidance ? "guidance"
+            : first.ClipSkip != other.ClipSkip ? "clip_skip"
+            : first.OriginalSize != other.OriginalSize || first.CropTopLeft != other.CropTopLeft || first.TargetSize != other.TargetSize ? "size conditioning"
+            : null;
+        if (field is not null) throw new ArgumentException($"requests in one batch must share {field}", field);
     }
 
     /// <summary>Scaled latents → (image in [0, 1], raw VAE output), with the VAE's scaling (and SDXL-style mean/std) undone.</summary>
@@ -130,26 +166,33 @@ public sealed class TextToImagePipeline
             z = z / c.ScalingFactor;
             if (c.ShiftFactor is double shift) z = z + shift;
         }
-        Tensor raw = Model.Vae.Decode(z);
+        Tensor raw = Model.Vae.Decode(z.To(Model.Vae.Parameters().First().DType)).To(DType.Float32);
         Tensor images = (raw / 2.0 + 0.5).Clamp(0.0, 1.0);
         return (images.MoveToOuterScope(), raw.MoveToOuterScope());
     }
 
     private static Tensor Batch(Tensor t, int batch) => batch == 1 ? t : t.Repeat([batch, .. Enumerable.Repeat(1L, (int)t.Dim - 1)]);
 
+    // One row per image: each request's tensor repeated for its seeds, requests in order.
+    private static Tensor PerImage(IReadOnlyList<TextToImageRequest> requests, List<PromptEmbeddings> prompts, Func<PromptEmbeddings, Tensor> pick) =>
+        requests.Count == 1 ? Batch(pick(prompts[0]), requests[0].Seeds.Count)
+            : torch.Cat(requests.Select((q, i) => Batch(pick(prompts[i]), q.Seeds.Count)).ToArray());
+
     // SDXL's added conditioning: pooled text embeddings and time ids (original size, crop top-left, target size).
-    private AddedConditions AddedConditions(TextToImageRequest r, PromptEmbeddings prompt, int batch, bool guidance)
+    private AddedConditions AddedConditions(IReadOnlyList<TextToImageRequest> requests, List<PromptEmbeddings> prompts, bool guidance)
     {
+        TextToImageRequest r = requests[0];
+        int batch = requests.Sum(q => q.Seeds.Count);
         (int oh, int ow) = r.OriginalSize ?? (r.Height, r.Width);
         (int th, int tw) = r.TargetSize ?? (r.Height, r.Width);
         float[] ids = [oh, ow, r.CropTopLeft.Top, r.CropTopLeft.Left, th, tw];
         UNet2DConditionConfig u = Model.UNet.Config;
-        long expected = u.ProjectionClassEmbeddingsInputDim!.Value, passed = u.AdditionTimeEmbedDim!.Value * ids.Length + prompt.Pooled!.Size(-1);
+        long expected = u.ProjectionClassEmbeddingsInputDim!.Value, passed = u.AdditionTimeEmbedDim!.Value * ids.Length + prompts[0].Pooled!.Size(-1);
         if (expected != passed)
             throw new ModelLoadException($"{u.Source}: the UNet expects {expected} added-conditioning features, the text encoder and time ids give {passed}");
         Tensor timeIds = Batch(Tensor.FromArray(ids, 1, ids.Length).To(Device), batch);
-        Tensor pooled = Batch(prompt.Pooled, batch);
+        Tensor pooled = PerImage(requests, prompts, p => p.Pooled!);
         if (!guidance) return new AddedConditions(pooled, timeIds);
-        return new AddedConditions(torch.Cat([Batch(prompt.NegativePooled!, batch), pooled]), torch.Cat([timeIds, timeIds]));
+        return new AddedConditions(torch.Cat([PerImage(requests, prompts, p => p.NegativePooled!), pooled]), torch.Cat([timeIds, timeIds]));
     }
 }

@@ -9,15 +9,17 @@ namespace Align.Rewards;
 /// Differentiable in the images: preprocessing (resize to the vision tower's size, centre crop, CLIP mean/std) is done
 /// with tensor ops inside the graph.
 /// </summary>
-public sealed class ClipScoreReward(ClipModel model, ClipTokenizer tokenizer) : IDisposable
+public sealed class ClipScoreReward(ClipModel model, ClipTokenizer tokenizer, string name = "clip-score") : IRewardModel
 {
     private static readonly float[] Mean = [0.48145466f, 0.4578275f, 0.40821073f], Std = [0.26862954f, 0.26130258f, 0.27577711f];
 
     public ClipModel Model => model;
+    public string Name => name;
+    public bool IsDifferentiable => true;
 
     /// <summary>Loads a CLIPModel directory that also holds its tokenizer files.</summary>
-    public static ClipScoreReward FromPretrained(string directory) =>
-        new(ClipModel.FromPretrained(directory), ClipTokenizer.FromDirectory(directory));
+    public static ClipScoreReward FromPretrained(string directory, string name = "clip-score") =>
+        new(ClipModel.FromPretrained(directory), ClipTokenizer.FromDirectory(directory), name);
 
     /// <param name="images">[B, 3, H, W] in [0, 1]</param>
     /// <param name="prompts">one per image</param>

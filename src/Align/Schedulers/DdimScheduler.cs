@@ -78,7 +78,7 @@ public sealed class DdimScheduler : SchedulerBase
         Tensor direction = predEpsilon * (double)MathF.Sqrt(1f - alphaPrev - stdDev * stdDev);
         Tensor prev = predOriginal * (double)MathF.Sqrt(alphaPrev) + direction;
         if (_eta > 0)
-            prev = prev + torch.Randn(modelOutput.Shape, generator, modelOutput.DType, modelOutput.Device) * (double)stdDev;
+            prev = prev + NoiseLike(modelOutput, generator) * (double)stdDev;
         if (ReferenceEquals(predOriginal, modelOutput)) predOriginal = Share(modelOutput);
         return new SchedulerStepOutput(prev.MoveToOuterScope(), predOriginal.MoveToOuterScope());
     }

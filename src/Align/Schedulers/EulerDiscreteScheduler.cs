@@ -81,7 +81,7 @@ public sealed class EulerDiscreteScheduler : SchedulerBase
         float sigma = _sigmas[index], sigmaNext = _sigmas[index + 1];
 
         using var scope = torch.NewDisposeScope();
-        if (generator is not null) torch.Randn(modelOutput.Shape, generator, modelOutput.DType, modelOutput.Device);
+        if (generator is not null) NoiseLike(modelOutput, generator);
         Tensor x = sample.To(DType.Float32);
         Tensor predOriginal = Config.PredictionType switch
         {

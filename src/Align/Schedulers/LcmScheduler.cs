@@ -80,7 +80,7 @@ public sealed class LcmScheduler : SchedulerBase
 
         Tensor prev = index != steps - 1
             ? denoised * (double)MathF.Sqrt(alphaPrev)
-              + torch.Randn(modelOutput.Shape, generator, denoised.DType, modelOutput.Device) * (double)MathF.Sqrt(1f - alphaPrev)
+              + NoiseLike(denoised, generator) * (double)MathF.Sqrt(1f - alphaPrev)
             : Share(denoised);
         StepIndex = index + 1;
         return new SchedulerStepOutput(prev.MoveToOuterScope(), denoised.MoveToOuterScope());

@@ -42,6 +42,17 @@ public abstract class SchedulerBase : IScheduler
 
     public abstract SchedulerStepOutput Step(Tensor modelOutput, double timestep, Tensor sample, Generator? generator = null);
 
+    /// <summary>
+    /// Standard normal noise shaped like <paramref name="like"/>, drawn on the CPU from <paramref name="generator"/> then moved
+    /// to its device (diffusers' randn_tensor with a CPU generator), so a seed gives the same noise on every device.
+    /// </summary>
+    protected static Tensor NoiseLike(Tensor like, Generator? generator)
+    {
+        using var scope = torch.NewDisposeScope();
+        Tensor noise = torch.Randn(like.Shape, generator, DType.Float32);
+        return noise.To(like.Device, like.DType).MoveToOuterScope();
+    }
+
     /// <summary>DDPM's forward process: √ᾱ_t·x₀ + √(1−ᾱ_t)·ε, with ᾱ in the sample's dtype.</summary>
     public virtual Tensor AddNoise(Tensor original, Tensor noise, Tensor timesteps)
     {

@@ -75,6 +75,33 @@ public class PipelineTests
         Assert.Equal(pixels, decoded);
     }
 
+    [Theory]
+    [InlineData("tiny-sd15")]
+    [InlineData("tiny-sdxl")]
+    public void RequestsBatchedTogetherGiveWhatEachGivesAlone(string model)
+    {
+        using var scope = torch.NewDisposeScope();
+        using StableDiffusionModel sd = StableDiffusionModel.Load(Reference.Model(model));
+        var pipeline = new TextToImagePipeline(sd);
+        var first = new TextToImageRequest("a red circle", [3], 16, 16, 2, 3.0);
+        var second = new TextToImageRequest("two blue squares", [4, 5], 16, 16, 2, 3.0, NegativePrompt: "green");
+        using GenerationResult together = pipeline.Generate([first, second]);
+        using GenerationResult alone1 = pipeline.Generate(first), alone2 = pipeline.Generate(second);
+        Assert.Equal([3L, 4L, 5L], together.Seeds);
+        Reference.AssertClose(alone1.Images, together.Images[..1], "first request alone vs batched", rtol: 1e-5, atol: 1e-5);
+        Reference.AssertClose(alone2.Images, together.Images[1..], "second request alone vs batched", rtol: 1e-5, atol: 1e-5);
+    }
+
+    [Fact]
+    public void RequestsThatDifferInStepsCannotShareABatch()
+    {
+        using StableDiffusionModel sd = StableDiffusionModel.Load(Reference.Model("tiny-sd15"));
+        var pipeline = new TextToImagePipeline(sd);
+        var a = new TextToImageRequest("a red circle", [3], 16, 16, 2, 3.0);
+        var e = Assert.Throws<ArgumentException>(() => pipeline.Generate([a, a with { Steps = 3 }]));
+        Assert.Equal("steps", e.ParamName);
+    }
+
     [Fact]
     public void BadSizeNamesTheField()
     {

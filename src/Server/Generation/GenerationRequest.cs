@@ -1,0 +1,48 @@
+namespace Server.Generation;
+
+/// <summary>
+/// One validated generation request, whatever transport it came by: every default filled in, every value within limits.
+/// Images get seeds <see cref="Seed"/>, <see cref="Seed"/> + 1, …
+/// </summary>
+public sealed record GenerationRequest(
+    string Id,
+    string Transport,
+    string Model,
+    string Prompt,
+    string? NegativePrompt,
+    int Width,
+    int Height,
+    int Steps,
+    double Guidance,
+    long Seed,
+    int NumImages,
+    IReadOnlyList<AdapterChoice> Adapters,
+    AlignmentOptions Alignment)
+{
+    public IReadOnlyList<long> Seeds => Enumerable.Range(0, NumImages).Select(i => Seed + i).ToArray();
+
+    /// <summary>Requests with equal keys can run in one batch on the device.</summary>
+    public BatchKey BatchKey => new(Model, Width, Height, Steps, Guidance, string.Join(",", Adapters.Select(a => $"{a.Name}:{a.Weight}")), Alignment.Method);
+}
+
+public readonly record struct BatchKey(string Model, int Width, int Height, int Steps, double Guidance, string Adapters, string Method);
+
+public sealed record AdapterChoice(string Name, double Weight);
+
+/// <summary>The alignment method (none, best_of_n, reno, attend_excite) and its parameters.</summary>
+public sealed record AlignmentOptions(
+    string Method,
+    IReadOnlyDictionary<string, double> Rewards,
+    int? N = null,
+    int? TopK = null,
+    int? Iterations = null,
+    double? LearningRate = null,
+    double? RegWeight = null,
+    double? GradClip = null,
+    IReadOnlyList<int>? TokenIndices = null,
+    int? TimeBudgetMs = null)
+{
+    public const string None = "none";
+    public static readonly string[] Methods = [None, "best_of_n", "reno", "attend_excite"];
+    public static readonly AlignmentOptions Default = new(None, new Dictionary<string, double>());
+}

@@ -1,0 +1,19 @@
+namespace Server.Generation;
+
+/// <summary>What a finished request returns: per image its PNG, seed and reward scores; timings; the request id.</summary>
+public sealed record GenerationResponse(
+    string RequestId,
+    string Model,
+    IReadOnlyList<GeneratedImage> Images,
+    AlignmentReport Alignment,
+    Timings Timings);
+
+public sealed record GeneratedImage(byte[] Png, long Seed, IReadOnlyDictionary<string, double> Rewards);
+
+/// <summary>What the alignment method did: iterations run and the reward trace (empty for "none").</summary>
+public sealed record AlignmentReport(string Method, int IterationsRun, IReadOnlyList<AlignmentIteration> Trace);
+
+public sealed record AlignmentIteration(int Iteration, double Loss, IReadOnlyDictionary<string, double> Rewards);
+
+/// <summary>Milliseconds spent waiting in the queue, generating on the device, encoding PNGs, and in all.</summary>
+public sealed record Timings(double QueueMs, double GenerateMs, double EncodeMs, double TotalMs);

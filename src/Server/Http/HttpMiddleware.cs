@@ -1,0 +1,41 @@
+using Server.Api;
+using Server.Metrics;
+
+namespace Server.Http;
+
+/// <summary>The HTTP API's middleware: request counting by route and status, and the API key.</summary>
+public static class HttpMiddleware
+{
+    /// <summary>Counts every HTTP request as align_requests_total{transport="http", route, status}.</summary>
+    public static IApplicationBuilder UseRequestCounting(this IApplicationBuilder app, Func<HttpContext, bool> applies) => app.Use(async (context, next) =>
+    {
+        if (!applies(context))
+        {
+            await next(context);
+            return;
+        }
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            string route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "unmatched";
+            int status = context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted ? 499 : context.Response.StatusCode;
+            context.RequestServices.GetRequiredService<ServerMetrics>().RequestCompleted("http", route, status.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+    });
+
+    /// <summary>Refuses requests without the configured API key (401, the contract's error body).</summary>
+    public static IApplicationBuilder UseApiKey(this IApplicationBuilder app, Func<HttpContext, bool> applies) => app.Use(async (context, next) =>
+    {
+        ApiKeyCheck check = context.RequestServices.GetRequiredService<ApiKeyCheck>();
+        if (applies(context) && !check.IsAuthorized(context.Request))
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+            await ErrorResponses.WriteAsync(context, new ServiceException(ErrorCode.Unauthenticated, "a valid API key is required (Authorization: Bearer KEY or X-API-Key: KEY)"));
+            return;
+        }
+        await next(context);
+    });
+}

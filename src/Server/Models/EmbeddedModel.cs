@@ -1,0 +1,39 @@
+namespace Server.Models;
+
+/// <summary>The ShapeWorld model that ships in the repository (models/shapeworld) and is served when no model is configured.</summary>
+public static class EmbeddedModel
+{
+    public const string Name = "shapeworld";
+    public const string ClipReward = "shapeworld-clip";
+    public const string VerifierReward = "shapeworld-verifier";
+
+    /// <summary>models/shapeworld under the app's directory or the nearest directory above it (or above the working directory) that has it.</summary>
+    public static string Locate()
+    {
+        foreach (string start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                string candidate = Path.Combine(dir.FullName, "models", Name);
+                if (File.Exists(Path.Combine(candidate, "model", "model_index.json"))) return candidate;
+            }
+        }
+        throw new DirectoryNotFoundException(
+            $"the embedded model (models/{Name}/model) was not found above {AppContext.BaseDirectory} or {Directory.GetCurrentDirectory()}; configure Server:Models");
+    }
+
+    /// <summary>The catalog to serve when none is configured: the ShapeWorld model, scored by its CLIP and its verifier.</summary>
+    public static CatalogOptions DefaultCatalog()
+    {
+        string root = Locate();
+        return new CatalogOptions
+        {
+            Models = [new ModelOptions { Name = Name, Path = Path.Combine(root, "model"), Rewards = [ClipReward, VerifierReward] }],
+            Rewards =
+            [
+                new RewardOptions { Name = ClipReward, Kind = "clip", Path = Path.Combine(root, "reward") },
+                new RewardOptions { Name = VerifierReward, Kind = "shapeworld-verifier" },
+            ],
+        };
+    }
+}

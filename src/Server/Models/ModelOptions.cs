@@ -1,0 +1,49 @@
+namespace Server.Models;
+
+/// <summary>
+/// The models to serve, bound from "Server:Models" (a list). With none configured, the embedded ShapeWorld model is
+/// served under the name "shapeworld".
+/// </summary>
+public sealed class ModelOptions
+{
+    /// <summary>Name requests use in "model".</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>A diffusers directory (model_index.json, unet/, vae/, text_encoder/, tokenizer/, scheduler/).</summary>
+    public string Path { get; set; } = "";
+
+    /// <summary>"cpu" or "cuda:N".</summary>
+    public string Device { get; set; } = "cpu";
+
+    /// <summary>"float32", "float16" or "bfloat16"; default: float16 on CUDA, float32 on CPU.</summary>
+    public string? DType { get; set; }
+
+    public int DefaultSteps { get; set; } = 20;
+    public double DefaultGuidance { get; set; } = 5.0;
+
+    /// <summary>Reward models scored on every image this model returns (see <see cref="RewardOptions"/>).</summary>
+    public List<string> Rewards { get; set; } = [];
+
+    /// <summary>Prompt embeddings kept per model (an LRU cache).</summary>
+    public int PromptCacheSize { get; set; } = 256;
+}
+
+/// <summary>A reward model, bound from "Server:Rewards" (a list).</summary>
+public sealed class RewardOptions
+{
+    public string Name { get; set; } = "";
+
+    /// <summary>"clip" (a transformers CLIPModel directory with its tokenizer) or "shapeworld-verifier".</summary>
+    public string Kind { get; set; } = "";
+
+    public string? Path { get; set; }
+
+    public string Device { get; set; } = "cpu";
+}
+
+/// <summary>The "Server" section's model and reward lists.</summary>
+public sealed class CatalogOptions
+{
+    public List<ModelOptions> Models { get; set; } = [];
+    public List<RewardOptions> Rewards { get; set; } = [];
+}

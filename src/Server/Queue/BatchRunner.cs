@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Globalization;
+using Align.Imaging;
+using Align.Pipelines;
+using Align.Rewards;
+using Server.Api;
+using Server.Generation;
+using Server.Metrics;
+using Server.Models;
+using Torch;
+
+namespace Server.Queue;
+
+/// <summary>
+/// Runs one batch of compatible requests on the device: the pipeline over all of them at once, the model's rewards on
+/// every image, PNG encoding, then each request's response. Requests cancelled meanwhile are left out; when all of
+/// them are gone the run stops at the next denoising step.
+/// </summary>
+public sealed class BatchRunner(ModelCatalog catalog, ServerMetrics metrics, ILogger<BatchRunner> log)
+{
+    public void Run(List<WorkItem> batch)
+    {
+        List<WorkItem> live = batch.Where(i => !i.IsFinished).ToList();
+        if (live.Count == 0) return;
+        GenerationRequest first = live[0].Request;
+        string method = first.Alignment.Method;
+        foreach (WorkItem item in live)
+        {
+            item.MarkStarted();
+            metrics.QueueWait(item.QueueWait, method);
+        }
+        metrics.Batch(live.Count);
+
+        using var allGone = new CancellationTokenSource();
+        var registrations = live.Select(i => i.Cancelled.Register(() =>
+        {
+            if (live.All(x => x.IsFinished || x.Cancelled.IsCancellationRequested)) allGone.Cancel();
+        })).ToList();
+        try
+        {
+            ServedModel model = catalog.Get(first.Model) ?? throw new ServiceException(ErrorCode.Unavailable, $"model {first.Model} is not loaded");
+            var watch = Stopwatch.StartNew();
+            using var scope = torch.NewDisposeScope();
+            TextToImageRequest[] requests = live.Select(i => ToPipeline(i.Request)).ToArray();
+            using GenerationResult result = model.Pipeline.Generate(requests, onStep: p =>
+            {
+                foreach (WorkItem item in live) item.Publish(new ProgressEvent(item.Request.Id, "denoise", p.Step, p.Total, null));
+            }, cancel: allGone.Token);
+            string[] prompts = live.SelectMany(i => Enumerable.Repeat(i.Request.Prompt, i.Request.NumImages)).ToArray();
+            Dictionary<string, float[]> rewards = model.Rewards.ToDictionary(r => r.Name, r => Score(r, result.Images, prompts));
+            Tensor images = result.Images.To(Device.CPU, DType.Float32);
+            double generateMs = watch.Elapsed.TotalMilliseconds;
+            metrics.Generation(watch.Elapsed, method);
+
+            int offset = 0;
+            foreach (WorkItem item in live)
+            {
+                var encode = Stopwatch.StartNew();
+                GenerationRequest r = item.Request;
+                var generated = new List<GeneratedImage>();
+                for (int k = 0; k < r.NumImages; k++, offset++)
+                {
+                    long seed = r.Seed + k;
+                    byte[] png = ImageConversion.ToPng(images[offset], PngText(r, seed));
+                    var scores = new Dictionary<string, double>();
+                    foreach ((string name, float[] values) in rewards)
+                    {
+                        if (float.IsNaN(values[offset])) continue;
+                        scores[name] = values[offset];
+                        metrics.RewardScore(values[offset], name);
+                    }
+                    generated.Add(new GeneratedImage(png, seed, scores));
+                }
+                double encodeMs = encode.Elapsed.TotalMilliseconds;
+                double queueMs = item.QueueWait.TotalMilliseconds;
+                var response = new GenerationResponse(r.Id, r.Model, generated, new AlignmentReport(method, 0, []),
+                    new Timings(queueMs, generateMs, encodeMs, Stopwatch.GetElapsedTime(item.EnqueuedAt).TotalMilliseconds));
+                if (item.Complete(response)) metrics.ImagesGenerated(r.NumImages, r.Model);
+            }
+        }
+        catch (OperationCanceledException) when (allGone.IsCancellationRequested)
+        {
+            // every request of the batch has already ended (cancelled or past its deadline)
+        }
+        catch (ServiceException e)
+        {
+            foreach (WorkItem item in live) item.Fail(e);
+        }
+        catch (Exception e)
+        {
+            log.LogError(e, "batch of {Count} requests ({First}) failed", live.Count, first.Id);
+            foreach (WorkItem item in live) item.Fail(new ServiceException(ErrorCode.Internal, $"generation failed: {e.Message}"));
+        }
+        finally
+        {
+            foreach (CancellationTokenRegistration r in registrations) r.Dispose();
+        }
+    }
+
+    private static TextToImageRequest ToPipeline(GenerationRequest r) =>
+        new(r.Prompt, r.Seeds, r.Width, r.Height, r.Steps, r.Guidance, string.IsNullOrEmpty(r.NegativePrompt) ? null : r.NegativePrompt);
+
+    private static float[] Score(IRewardModel reward, Tensor images, string[] prompts)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = Autograd.NoGrad();
+        return reward.Score(images, prompts).To(Device.CPU, DType.Float32).ToArray<float>();
+    }
+
+    // Generation parameters in the PNG (tEXt), as image tools show them; nothing request-specific, so equal requests give equal files.
+    private static Dictionary<string, string> PngText(GenerationRequest r, long seed) => new()
+    {
+        ["prompt"] = r.Prompt,
+        ["parameters"] = string.Create(CultureInfo.InvariantCulture,
+            $"model: {r.Model}, seed: {seed}, steps: {r.Steps}, guidance: {r.Guidance}, size: {r.Width}x{r.Height}, negative: {r.NegativePrompt}"),
+    };
+}

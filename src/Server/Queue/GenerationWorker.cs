@@ -1,0 +1,76 @@
+using Microsoft.Extensions.Options;
+using Server.Api;
+using Server.Models;
+
+namespace Server.Queue;
+
+/// <summary>
+/// One thread per device, each taking batches from its queue and running them. On shutdown the queues stop admitting;
+/// what is queued or running gets <see cref="QueueOptions.ShutdownTimeoutSeconds"/> to finish, then is cancelled.
+/// </summary>
+public sealed class GenerationWorker(WorkQueues queues, BatchRunner runner, ServingState state, IOptions<QueueOptions> options,
+    ILogger<GenerationWorker> log) : IHostedService
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Thread> _threads = [];
+    private readonly object _runningLock = new();
+    private readonly List<WorkItem> _running = [];
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        foreach (DeviceQueue queue in queues.All)
+        {
+            var thread = new Thread(() => Loop(queue)) { IsBackground = true, Name = $"worker {queue.Device}" };
+            _threads.Add(thread);
+            thread.Start();
+        }
+        return Task.CompletedTask;
+    }
+
+    private void Loop(DeviceQueue queue)
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            List<WorkItem>? batch = queue.TakeBatch(_stop.Token);
+            if (batch is null) return;
+            lock (_runningLock) _running.AddRange(batch);
+            try
+            {
+                runner.Run(batch);
+            }
+            catch (Exception e)
+            {
+                log.LogError(e, "worker {Device}: batch failed", queue.Device);
+            }
+            finally
+            {
+                lock (_runningLock) _running.RemoveAll(batch.Contains);
+                foreach (WorkItem item in batch)
+                {
+                    item.Fail(new ServiceException(ErrorCode.Internal, "the request ended without a result"));
+                    item.Dispose();
+                }
+            }
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        state.Set(ServingStatus.Stopping, "the server is shutting down");
+        foreach (DeviceQueue queue in queues.All) queue.Close();
+        var grace = TimeSpan.FromSeconds(options.Value.ShutdownTimeoutSeconds);
+        log.LogInformation("shutting down: {Queued} queued requests get {Grace} s to finish", queues.TotalDepth, grace.TotalSeconds);
+        Task drained = Task.Run(() => { foreach (Thread t in _threads) t.Join(); }, CancellationToken.None);
+        await Task.WhenAny(drained, Task.Delay(grace, cancellationToken)).ConfigureAwait(false);
+        if (!drained.IsCompleted)
+        {
+            var gone = new ServiceException(ErrorCode.Unavailable, "the server shut down before the request finished");
+            foreach (DeviceQueue queue in queues.All)
+                foreach (WorkItem item in queue.Drain()) item.Abort(gone);
+            lock (_runningLock) foreach (WorkItem item in _running) item.Abort(gone);
+            _stop.Cancel();
+            await Task.WhenAny(drained, Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None)).ConfigureAwait(false);
+        }
+        _stop.Cancel();
+    }
+}
