@@ -21,7 +21,7 @@ public static class HttpMiddleware
         finally
         {
             string route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "unmatched";
-            int status = context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted ? 499 : context.Response.StatusCode;
+            int status = context.RequestAborted.IsCancellationRequested ? 499 : context.Response.StatusCode; // 499: the client closed the request
             context.RequestServices.GetRequiredService<ServerMetrics>().RequestCompleted("http", route, status.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
     });

@@ -9,7 +9,7 @@ namespace Server.Queue;
 /// what is queued or running gets <see cref="QueueOptions.ShutdownTimeoutSeconds"/> to finish, then is cancelled.
 /// </summary>
 public sealed class GenerationWorker(WorkQueues queues, BatchRunner runner, ServingState state, IOptions<QueueOptions> options,
-    ILogger<GenerationWorker> log) : IHostedService
+    IHostApplicationLifetime lifetime, ILogger<GenerationWorker> log) : IHostedService
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Thread> _threads = [];
@@ -18,6 +18,8 @@ public sealed class GenerationWorker(WorkQueues queues, BatchRunner runner, Serv
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        // Stop admitting as soon as shutdown begins (before Kestrel drains its requests), so probes and health watchers see it.
+        lifetime.ApplicationStopping.Register(StopAdmitting);
         foreach (DeviceQueue queue in queues.All)
         {
             var thread = new Thread(() => Loop(queue)) { IsBackground = true, Name = $"worker {queue.Device}" };
@@ -54,12 +56,17 @@ public sealed class GenerationWorker(WorkQueues queues, BatchRunner runner, Serv
         }
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    private void StopAdmitting()
     {
         state.Set(ServingStatus.Stopping, "the server is shutting down");
         foreach (DeviceQueue queue in queues.All) queue.Close();
+        log.LogInformation("shutting down: no new requests; {Queued} queued and the running ones may finish", queues.TotalDepth);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        StopAdmitting();
         var grace = TimeSpan.FromSeconds(options.Value.ShutdownTimeoutSeconds);
-        log.LogInformation("shutting down: {Queued} queued requests get {Grace} s to finish", queues.TotalDepth, grace.TotalSeconds);
         Task drained = Task.Run(() => { foreach (Thread t in _threads) t.Join(); }, CancellationToken.None);
         await Task.WhenAny(drained, Task.Delay(grace, cancellationToken)).ConfigureAwait(false);
         if (!drained.IsCompleted)

@@ -6,30 +6,33 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
-using Server.Metrics;
+using Server.Tests.RealProcess;
 
 namespace Server.Tests.Metrics;
 
-/// <summary>A real Prometheus server scrapes /metrics from a Kestrel listener on loopback and answers a query about it.</summary>
+/// <summary>A real Prometheus server scrapes /metrics of the real server process on loopback and answers queries about it.</summary>
 public class PrometheusScrapeTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
     [Fact]
-    public async Task PrometheusScrapesTheEndpointAndQueriesARecordedCounter()
+    public async Task PrometheusScrapesTheRealServerAndQueriesItsRequestCount()
     {
         string prometheusBinary = PrometheusPackage.Server;
         string directory = Directory.CreateTempSubdirectory("align-prometheus-").FullName;
         Process? prometheus = null;
         var prometheusLog = new StringBuilder();
-        await using WebApplication app = await StartMetricsServer();
+        await using ServerProcess server = await ServerProcess.StartAsync();
         try
         {
-            var metrics = app.Services.GetRequiredService<ServerMetrics>();
-            for (int i = 0; i < 3; i++) metrics.RequestCompleted("http", "/generate", "200");
-            metrics.RequestCompleted("grpc", "align.v1.GenerationService/Generate", "INVALID_ARGUMENT");
+            using var client = new HttpClient { BaseAddress = server.HttpBase };
+            for (int i = 0; i < 3; i++)
+            {
+                HttpResponseMessage r = await client.PostAsync("/generate", new StringContent($$"""{"prompt": "a red circle", "steps": 2, "seed": {{i}}}""", Encoding.UTF8, "application/json"));
+                Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+            }
 
-            string target = new Uri(app.Urls.Single()).Authority;
+            string target = server.HttpBase.Authority;
             int prometheusPort = FreeLoopbackPort();
             string config = Path.Combine(directory, "prometheus.yml");
             await File.WriteAllTextAsync(config, $"""
@@ -49,11 +52,13 @@ public class PrometheusScrapeTests
 
             string query = await PollUntil(api, "/api/v1/query?query=" + Uri.EscapeDataString("align_requests_total{transport=\"http\"}"),
                 body => QueryValues(body).Count > 0, prometheus, prometheusLog);
-            var (labels, value) = Assert.Single(QueryValues(query));
+            var (labels, value) = Assert.Single(QueryValues(query), v => v.Labels["route"] == "/generate");
             Assert.Equal("3", value);
-            Assert.Equal("/generate", labels["route"]);
             Assert.Equal("200", labels["status"]);
             Assert.Equal("align-server", labels["job"]);
+            string images = await PollUntil(api, "/api/v1/query?query=" + Uri.EscapeDataString("align_images_generated_total"),
+                body => QueryValues(body).Count > 0, prometheus, prometheusLog);
+            Assert.Equal("3", Assert.Single(QueryValues(images)).Value);
         }
         finally
         {
@@ -63,20 +68,8 @@ public class PrometheusScrapeTests
                 await prometheus.WaitForExitAsync();
                 prometheus.Dispose();
             }
-            await app.StopAsync();
             Directory.Delete(directory, recursive: true);
         }
-    }
-
-    private static async Task<WebApplication> StartMetricsServer()
-    {
-        WebApplicationBuilder builder = WebApplication.CreateBuilder();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
-        builder.Services.AddServerMetrics();
-        WebApplication app = builder.Build();
-        app.MapPrometheusMetrics("/metrics");
-        await app.StartAsync();
-        return app;
     }
 
     private static Process StartPrometheus(string binary, string config, string data, int port, StringBuilder log)

@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Server.Tests.Metrics;
+using Server.Tests.RealProcess;
+
+namespace Server.Tests.Peers;
+
+/// <summary>The real server process: client hang-ups, graceful shutdown on SIGTERM, the API key, and its /metrics under promtool.</summary>
+public sealed class RealServerTests
+{
+    private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
+
+    [Fact]
+    public async Task ACurlThatGivesUpFreesTheWorker()
+    {
+        await using ServerProcess server = await ServerProcess.StartAsync();
+        var watch = Stopwatch.StartNew();
+        // 100 steps of 8 images take several seconds here; curl hangs up after one
+        Tool.Result gaveUp = await Tool.RunAsync("curl", ["-sS", "--max-time", "1", "-X", "POST", $"{server.HttpBase}generate",
+            "-H", "Content-Type: application/json", "-d", """{"prompt": "a red circle", "steps": 100, "num_images": 8}"""]);
+        Assert.Equal(28, gaveUp.ExitCode); // curl: operation timed out
+        using var client = new HttpClient { BaseAddress = server.HttpBase };
+        HttpResponseMessage next = await client.PostAsync("/generate", Json("""{"prompt": "a blue square", "steps": 2}"""));
+        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+        using JsonDocument doc = JsonDocument.Parse(await next.Content.ReadAsStringAsync());
+        double queueMs = doc.RootElement.GetProperty("timings_ms").GetProperty("queue").GetDouble();
+        Assert.True(queueMs < 1500, $"the next request waited {queueMs:F0} ms behind the abandoned one");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(6), $"took {watch.Elapsed}");
+    }
+
+    [Fact]
+    public async Task SigtermStopsAdmittingAndLetsInFlightWorkFinish()
+    {
+        await using ServerProcess server = await ServerProcess.StartAsync();
+        using var client = new HttpClient { BaseAddress = server.HttpBase, Timeout = TimeSpan.FromMinutes(1) };
+        var stream = new HttpRequestMessage(HttpMethod.Post, "/generate/stream") { Content = Json("""{"prompt": "a red circle", "steps": 60, "num_images": 4}""") };
+        HttpResponseMessage inFlight = await client.SendAsync(stream, HttpCompletionOption.ResponseHeadersRead);
+        var reader = new StreamReader(await inFlight.Content.ReadAsStreamAsync());
+        while (await reader.ReadLineAsync() is { } line && line != "event: progress") { }
+
+        Task<int> exited = server.StopAsync(TimeSpan.FromSeconds(60));
+        await PollUntil(() => server.Log.Contains("shutting down: no new requests"));
+        // a new request is refused: Kestrel no longer accepts connections, or the queue answers 503
+        using (var fresh = new HttpClient { BaseAddress = server.HttpBase })
+        {
+            try
+            {
+                HttpResponseMessage refused = await fresh.PostAsync("/generate", Json("""{"prompt": "a blue square", "steps": 2}"""));
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            }
+            catch (HttpRequestException e) when (e.InnerException is System.Net.Sockets.SocketException)
+            {
+            }
+        }
+
+        string rest = await reader.ReadToEndAsync();
+        Assert.Contains("event: result", rest);
+        Assert.Equal(0, await exited);
+    }
+
+    [Fact]
+    public async Task TheApiKeyGuardsTheApiButNotProbesOrMetrics()
+    {
+        await using ServerProcess server = await ServerProcess.StartAsync(("Server__ApiKey", "s3cret-key"));
+        using var client = new HttpClient { BaseAddress = server.HttpBase };
+        HttpResponseMessage none = await client.PostAsync("/generate", Json("""{"prompt": "a red circle", "steps": 2}"""));
+        Assert.Equal(HttpStatusCode.Unauthorized, none.StatusCode);
+        Assert.Contains("unauthenticated", await none.Content.ReadAsStringAsync());
+        var wrong = new HttpRequestMessage(HttpMethod.Get, "/models");
+        wrong.Headers.Add("X-API-Key", "s3cret-kex");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.SendAsync(wrong)).StatusCode);
+        var bearer = new HttpRequestMessage(HttpMethod.Post, "/generate") { Content = Json("""{"prompt": "a red circle", "steps": 2}""") };
+        bearer.Headers.Authorization = new("Bearer", "s3cret-key");
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(bearer)).StatusCode);
+        foreach (string open in new[] { "/healthz", "/readyz", "/metrics" })
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(open)).StatusCode);
+    }
+
+    [Fact]
+    public async Task PromtoolAcceptsTheRealServersMetricsAfterTraffic()
+    {
+        await using ServerProcess server = await ServerProcess.StartAsync();
+        using var client = new HttpClient { BaseAddress = server.HttpBase };
+        await client.PostAsync("/generate", Json("""{"prompt": "a red circle", "steps": 2, "num_images": 2}"""));
+        await client.PostAsync("/generate", Json("""{"prompt": "a red circle", "width": 63}"""));
+        string metrics = await client.GetStringAsync("/metrics");
+        Tool.Result check = await Tool.RunAsync(PrometheusPackage.Promtool, ["check", "metrics"], stdin: metrics);
+        Assert.True(check.ExitCode == 0 && check.Stdout.Trim().Length == 0 && check.Stderr.Trim().Length == 0, $"{check}\n{metrics}");
+        Exposition scrape = Exposition.Parse(metrics);
+        Assert.Equal(1, scrape.Value("align_requests_total{route=\"/generate\",status=\"400\",transport=\"http\"}"));
+        Assert.Equal(2, scrape.Value("align_images_generated_total{model=\"shapeworld\"}"));
+        Assert.Equal(1, scrape.Value("align_generation_duration_seconds_count{method=\"none\"}"));
+        Assert.Equal(1, scrape.Value("align_model_load_duration_seconds_count{model=\"shapeworld\"}"));
+        Assert.Equal(2, scrape.Value("align_reward_score_count{reward=\"shapeworld-clip\"}"));
+        Assert.Equal(0, scrape.Value("align_queue_depth"));
+    }
+
+    private static async Task PollUntil(Func<bool> done)
+    {
+        for (int i = 0; i < 200 && !done(); i++) await Task.Delay(50);
+        Assert.True(done(), "the condition did not come true within 10 s");
+    }
+}
