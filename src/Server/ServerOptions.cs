@@ -17,6 +17,9 @@ public sealed class ServerOptions
     /// <summary>Threads libtorch may use for intra-op parallelism (0: libtorch's default, one per core).</summary>
     public int TorchThreads { get; set; }
 
+    /// <summary>Device of the embedded default model and its CLIP reward when no model is configured ("cpu", "cuda:0").</summary>
+    public string Device { get; set; } = "cpu";
+
     /// <summary>When set, every route but health and metrics needs this key (Authorization: Bearer KEY, or X-API-Key: KEY).</summary>
     public string? ApiKey { get; set; }
 }

@@ -23,15 +23,15 @@ public static class EmbeddedModel
     }
 
     /// <summary>The catalog to serve when none is configured: the ShapeWorld model, scored by its CLIP and its verifier.</summary>
-    public static CatalogOptions DefaultCatalog()
+    public static CatalogOptions DefaultCatalog(string device)
     {
         string root = Locate();
         return new CatalogOptions
         {
-            Models = [new ModelOptions { Name = Name, Path = Path.Combine(root, "model"), Rewards = [ClipReward, VerifierReward] }],
+            Models = [new ModelOptions { Name = Name, Path = Path.Combine(root, "model"), Device = device, Rewards = [ClipReward, VerifierReward] }],
             Rewards =
             [
-                new RewardOptions { Name = ClipReward, Kind = "clip", Path = Path.Combine(root, "reward") },
+                new RewardOptions { Name = ClipReward, Kind = "clip", Path = Path.Combine(root, "reward"), Device = device },
                 new RewardOptions { Name = VerifierReward, Kind = "shapeworld-verifier" },
             ],
         };

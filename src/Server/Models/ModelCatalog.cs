@@ -20,9 +20,9 @@ public sealed class ModelCatalog : IDisposable
     private readonly Dictionary<string, IRewardModel> _rewards = new(StringComparer.Ordinal);
     private readonly object _lock = new();
 
-    public ModelCatalog(IOptions<CatalogOptions> options, ServerMetrics metrics, ILogger<ModelCatalog> log)
+    public ModelCatalog(IOptions<CatalogOptions> options, IOptions<ServerOptions> server, ServerMetrics metrics, ILogger<ModelCatalog> log)
     {
-        _options = options.Value.Models.Count > 0 ? options.Value : EmbeddedModel.DefaultCatalog();
+        _options = options.Value.Models.Count > 0 ? options.Value : EmbeddedModel.DefaultCatalog(server.Value.Device);
         _metrics = metrics;
         _log = log;
         Validate(_options);
