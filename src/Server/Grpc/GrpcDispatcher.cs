@@ -83,8 +83,10 @@ public sealed class GrpcDispatcher(GrpcMethodTable methods, ApiKeyCheck apiKey, 
         {
             status = (GrpcStatusCode.DeadlineExceeded, "the call did not finish within its deadline", null);
         }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        catch (Exception) when (context.RequestAborted.IsCancellationRequested)
         {
+            // Reading from or writing to a reset stream fails in several ways (cancelled, aborted connection): all of
+            // them mean the client cancelled.
             status = (GrpcStatusCode.Cancelled, "the client cancelled the call", null);
         }
         catch (Exception e)
