@@ -2,9 +2,22 @@
 # Sets up this machine and runs every test project; ends with one "N passed, N failed" line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-# Peers the tests check against: Pillow decodes our PNGs; promtool and Prometheus read /metrics.
-export EXTRA_PACKAGES="python3 python3-pil prometheus ${EXTRA_PACKAGES:-}"
+# Peers the tests check against: Pillow decodes our PNGs; promtool and Prometheus read /metrics; grpcio (with protoc
+# for its messages) and @grpc/grpc-js (npm, below) call the gRPC API.
+peers="python3 python3-pil prometheus python3-grpcio python3-protobuf protobuf-compiler"
+# Node may come from elsewhere (NodeSource ships npm inside nodejs); only a machine without npm gets Debian's.
+command -v npm >/dev/null 2>&1 || peers="$peers nodejs npm"
+export EXTRA_PACKAGES="$peers ${EXTRA_PACKAGES:-}"
 CONFIGURATION=Release bash scripts/setup.sh || exit 1
+
+# The Node gRPC client's packages, from its lock: npm ci again only when node_modules is missing or the lock changed.
+node_peer=tests/Server.Tests/Peers/grpc/node
+lock_sum=$(sha256sum "$node_peer/package-lock.json" | cut -d' ' -f1)
+if [ "$(cat "$node_peer/node_modules/.lock-sha256" 2>/dev/null)" != "$lock_sum" ]; then
+  echo "test: npm ci in $node_peer"
+  (cd "$node_peer" && npm ci --no-audit --no-fund) || exit 1
+  echo "$lock_sum" > "$node_peer/node_modules/.lock-sha256"
+fi
 
 mkdir -p artifacts
 log=artifacts/test.log

@@ -1,0 +1,143 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Server.Tests.RealProcess;
+
+namespace Server.Tests.Peers;
+
+/// <summary>The real server process driven by a real gRPC client: each scenario runs the client program and checks what it saw.</summary>
+public abstract class GrpcClientTests(RealServerFixture fixture, GrpcPeerClient client)
+{
+    private ServerProcess Server => fixture.Server;
+
+    private Task<JsonElement> Run(string scenario, string? arg = null) => client.RunAsync(Server.GrpcTarget, scenario, arg);
+
+    private static string Code(JsonElement e) => e.GetProperty("code").GetString()!;
+
+    [Fact]
+    public async Task GenerateReturnsPngsWithSeedsRewardsAndTimings()
+    {
+        JsonElement r = await Run("generate");
+        Assert.True(Code(r) == "OK", r.ToString());
+        JsonElement images = r.GetProperty("images");
+        Assert.Equal(2, images.GetArrayLength());
+        Assert.Equal(11, images[0].GetProperty("seed").GetInt64());
+        Assert.Equal(12, images[1].GetProperty("seed").GetInt64());
+        byte[] png = Convert.FromBase64String(images[0].GetProperty("png_base64").GetString()!);
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
+        double clip = images[0].GetProperty("rewards").GetProperty("shapeworld-clip").GetDouble();
+        Assert.True(double.IsFinite(clip) && clip != 0, $"shapeworld-clip reward {clip}");
+        Assert.Equal("shapeworld", r.GetProperty("model").GetString());
+        Assert.Equal(32, r.GetProperty("request_id").GetString()!.Length);
+        Assert.Equal("none", r.GetProperty("alignment").GetProperty("method").GetString());
+        JsonElement timings = r.GetProperty("timings_ms");
+        Assert.True(timings.GetProperty("generate").GetDouble() > 0, r.ToString());
+        Assert.True(timings.GetProperty("total").GetDouble() >= timings.GetProperty("generate").GetDouble(), r.ToString());
+    }
+
+    [Fact]
+    public async Task StreamSendsQueuedThenProgressThenResult()
+    {
+        JsonElement r = await Run("stream");
+        Assert.True(Code(r) == "OK", r.ToString());
+        string[] events = r.GetProperty("events").EnumerateArray().Select(e => e.GetString()!).ToArray();
+        Assert.Equal(["queued", "progress", "progress", "progress", "progress", "result"], events);
+        Assert.Equal(2, r.GetProperty("result").GetProperty("images")[0].GetProperty("seed").GetInt64());
+    }
+
+    [Fact]
+    public async Task TinyDeadlineEndsTheCallWithDeadlineExceeded()
+    {
+        JsonElement r = await Run("deadline");
+        Assert.True(Code(r) == "DEADLINE_EXCEEDED", r.ToString());
+        // 100 steps take seconds: the call ended at its deadline, not when the images were done.
+        Assert.True(r.GetProperty("seconds").GetDouble() < 2, r.ToString());
+    }
+
+    [Fact]
+    public async Task CancelMidStreamFreesTheServerForTheNextRequest()
+    {
+        double cancelledBefore = await ServerMetricsScrape.RequestsAsync(Server.HttpBase, "grpc", "/align.v1.GenerationService/GenerateStream", "CANCELLED");
+        JsonElement r = await Run("cancel");
+        Assert.True(Code(r) == "CANCELLED", r.ToString());
+        string[] events = r.GetProperty("events").EnumerateArray().Select(e => e.GetString()!).ToArray();
+        Assert.Equal("queued", events[0]);
+        Assert.Contains("progress", events);
+        Assert.DoesNotContain("result", events);
+        // The cancelled request (100 steps at 128x128) takes about 10 s on this machine's CPU: had it kept its worker,
+        // the next request would have waited for it.
+        JsonElement after = r.GetProperty("after");
+        Assert.True(Code(after) == "OK", r.ToString());
+        Assert.True(after.GetProperty("seconds").GetDouble() < 5, r.ToString());
+        Assert.True(await ServerMetricsScrape.RequestsAsync(Server.HttpBase, "grpc", "/align.v1.GenerationService/GenerateStream", "CANCELLED") > cancelledBefore,
+            "the server did not count the stream as cancelled");
+    }
+
+    [Fact]
+    public async Task InvalidArgumentNamesTheField()
+    {
+        JsonElement r = await Run("invalid");
+        Assert.True(Code(r) == "INVALID_ARGUMENT", r.ToString());
+        Assert.StartsWith("width: ", r.GetProperty("details").GetString());
+    }
+
+    [Fact]
+    public async Task UnknownModelIsNotFound()
+    {
+        JsonElement r = await Run("not_found");
+        Assert.True(Code(r) == "NOT_FOUND", r.ToString());
+        Assert.Contains("sdxl", r.GetProperty("details").GetString());
+    }
+
+    [Fact]
+    public async Task HealthCheckAndWatchSayServing()
+    {
+        JsonElement r = await Run("health");
+        Assert.True(Code(r) == "OK", r.ToString());
+        Assert.Equal("SERVING", r.GetProperty("check").GetString());
+        Assert.Equal("SERVING", r.GetProperty("check_service").GetString());
+        Assert.Equal("NOT_FOUND", Code(r.GetProperty("check_unknown")));
+        Assert.Equal("SERVING", r.GetProperty("watch_first").GetString());
+        Assert.Equal("SERVICE_UNKNOWN", r.GetProperty("watch_unknown_first").GetString());
+    }
+
+    [Fact]
+    public async Task UnknownMethodOrServiceIsUnimplemented()
+    {
+        JsonElement r = await Run("unknown_method");
+        Assert.Equal("UNIMPLEMENTED", Code(r.GetProperty("method")));
+        Assert.Equal("UNIMPLEMENTED", Code(r.GetProperty("service")));
+    }
+
+    [Fact]
+    public async Task ListModelsAndAdapters()
+    {
+        JsonElement r = await Run("list_models");
+        Assert.True(Code(r) == "OK", r.ToString());
+        JsonElement model = r.GetProperty("models")[0];
+        Assert.Equal("shapeworld", model.GetProperty("name").GetString());
+        Assert.True(model.GetProperty("ready").GetBoolean());
+        Assert.Equal(64, model.GetProperty("default_width").GetInt32());
+        Assert.Contains("shapeworld-clip", model.GetProperty("rewards").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(0, r.GetProperty("adapters").GetInt32());
+    }
+
+    [Fact]
+    public async Task SameSeedGivesTheSamePngOverHttpAndGrpc()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        HttpResponseMessage response = await http.PostAsJsonAsync(new Uri(Server.HttpBase, "/generate"),
+            new { prompt = "two red circles above a blue square", seed = 77, steps = 6 });
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        using JsonDocument json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        byte[] overHttp = Convert.FromBase64String(json.RootElement.GetProperty("images")[0].GetProperty("png_base64").GetString()!);
+
+        JsonElement r = await Run("seeded_png", "77");
+        Assert.True(Code(r) == "OK", r.ToString());
+        byte[] overGrpc = Convert.FromBase64String(r.GetProperty("images")[0].GetProperty("png_base64").GetString()!);
+        Assert.Equal(overHttp, overGrpc);
+    }
+}
+
+public sealed class PythonGrpcClientTests(RealServerFixture fixture) : GrpcClientTests(fixture, new PythonGrpcClient()), IClassFixture<RealServerFixture>;
+
+public sealed class NodeGrpcClientTests(RealServerFixture fixture) : GrpcClientTests(fixture, new NodeGrpcClient()), IClassFixture<RealServerFixture>;

@@ -1,0 +1,186 @@
+"""A grpcio client of the server (align.v1 and grpc.health.v1) for the server tests.
+
+usage: client.py PROTOS TARGET SCENARIO [ARG]
+
+Message classes are generated at run time with protoc (Debian protobuf-compiler) into a temporary folder; the calls
+go through grpcio's generic multi-callables. Each scenario prints one JSON object with what the client observed; the
+C# test decides whether that is right.
+"""
+import base64
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import grpc
+
+PROTOS, TARGET, SCENARIO = sys.argv[1], sys.argv[2], sys.argv[3]
+ARG = sys.argv[4] if len(sys.argv) > 4 else None
+SERVICE = "/align.v1.GenerationService/"
+HEALTH = "/grpc.health.v1.Health/"
+
+
+def load(proto, module):
+    out = tempfile.mkdtemp(prefix="grpc-py-")
+    subprocess.run(["protoc", "-I", PROTOS, "--python_out", out, proto], check=True)
+    path = os.path.join(out, proto.replace(".proto", "_pb2.py"))
+    spec = importlib.util.spec_from_file_location(module, path)
+    loaded = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(loaded)
+    return loaded
+
+
+pb = load("align/v1/generation.proto", "generation_pb2")
+health = load("grpc/health/v1/health.proto", "health_pb2")
+channel = grpc.insecure_channel(TARGET)
+
+
+def unary(method, response, prefix=SERVICE):
+    return channel.unary_unary(prefix + method, request_serializer=lambda m: m.SerializeToString(),
+                               response_deserializer=response.FromString)
+
+
+def stream(method, response, prefix=SERVICE):
+    return channel.unary_stream(prefix + method, request_serializer=lambda m: m.SerializeToString(),
+                                response_deserializer=response.FromString)
+
+
+generate = unary("Generate", pb.GenerateResponse)
+generate_stream = stream("GenerateStream", pb.GenerateEvent)
+
+
+def error(e):
+    return {"code": e.code().name, "details": e.details()}
+
+
+def call(fn):
+    try:
+        return fn()
+    except grpc.RpcError as e:
+        return error(e)
+
+
+def image(i):
+    return {"seed": i.seed, "png_base64": base64.b64encode(i.png).decode(), "rewards": dict(i.rewards)}
+
+
+def response(r):
+    return {"code": "OK", "request_id": r.request_id, "model": r.model, "images": [image(i) for i in r.images],
+            "alignment": {"method": r.alignment.method, "iterations_run": r.alignment.iterations_run},
+            "timings_ms": {"queue": r.timings_ms.queue, "generate": r.timings_ms.generate,
+                           "encode": r.timings_ms.encode, "total": r.timings_ms.total}}
+
+
+def scenario_generate():
+    return call(lambda: response(generate(pb.GenerateRequest(prompt="a red circle", seed=11, num_images=2, steps=6), timeout=60)))
+
+
+def scenario_seeded_png():
+    # ARG: the seed; the same request as the determinism test sends over HTTP
+    r = generate(pb.GenerateRequest(prompt="two red circles above a blue square", seed=int(ARG), steps=6), timeout=60)
+    return response(r)
+
+
+def scenario_stream():
+    events = []
+    result = None
+    for e in generate_stream(pb.GenerateRequest(prompt="a green triangle", seed=2, steps=4), timeout=60):
+        kind = e.WhichOneof("event")
+        events.append(kind)
+        if kind == "progress":
+            assert e.progress.total > 0
+        if kind == "result":
+            result = response(e.result)
+    return {"code": "OK", "events": events, "result": result}
+
+
+def scenario_deadline():
+    # a first call connects the channel, so that the deadline is spent on the server, not on connecting
+    unary("Check", health.HealthCheckResponse, HEALTH)(health.HealthCheckRequest(), timeout=10)
+    start = time.monotonic()
+    out = call(lambda: generate(pb.GenerateRequest(prompt="a red circle", steps=100), timeout=0.2))
+    out["seconds"] = time.monotonic() - start
+    return out
+
+
+def scenario_cancel():
+    events = []
+    responses = generate_stream(pb.GenerateRequest(prompt="a blue square", seed=5, steps=100, width=128, height=128), timeout=60)
+    out = {}
+    try:
+        for e in responses:
+            events.append(e.WhichOneof("event"))
+            if events[-1] == "progress":
+                responses.cancel()
+    except grpc.RpcError as e:
+        out = error(e)
+    out["events"] = events
+    start = time.monotonic()
+    after = call(lambda: response(generate(pb.GenerateRequest(prompt="a red circle", steps=4), timeout=60)))
+    out["after"] = {"code": after["code"], "seconds": time.monotonic() - start}
+    return out
+
+
+def scenario_invalid():
+    return call(lambda: generate(pb.GenerateRequest(prompt="a red circle", width=63), timeout=30))
+
+
+def scenario_not_found():
+    return call(lambda: generate(pb.GenerateRequest(prompt="a red circle", model="sdxl"), timeout=30))
+
+
+def scenario_too_large():
+    # ARG: the prompt's length, above the server's MaxReceiveMessageSize
+    return call(lambda: response(generate(pb.GenerateRequest(prompt="a" * int(ARG), steps=4), timeout=30)))
+
+
+def scenario_health():
+    check = unary("Check", health.HealthCheckResponse, HEALTH)
+    status = health.HealthCheckResponse.ServingStatus.Name
+    out = {"code": "OK"}
+    out["check"] = status(check(health.HealthCheckRequest(service=""), timeout=10).status)
+    out["check_service"] = status(check(health.HealthCheckRequest(service="align.v1.GenerationService"), timeout=10).status)
+    out["check_unknown"] = call(lambda: check(health.HealthCheckRequest(service="no.such.Service"), timeout=10))
+    watch = stream("Watch", health.HealthCheckResponse, HEALTH)(health.HealthCheckRequest(service=""), timeout=30)
+    out["watch_first"] = status(next(watch).status)
+    watch.cancel()
+    unknown = stream("Watch", health.HealthCheckResponse, HEALTH)(health.HealthCheckRequest(service="no.such.Service"), timeout=30)
+    out["watch_unknown_first"] = status(next(unknown).status)
+    unknown.cancel()
+    return out
+
+
+def scenario_unknown_method():
+    return {"method": call(lambda: unary("Nope", pb.GenerateResponse)(pb.GenerateRequest(prompt="x"), timeout=10)),
+            "service": call(lambda: unary("Generate", pb.GenerateResponse, "/align.v9.Nothing/")(pb.GenerateRequest(prompt="x"), timeout=10))}
+
+
+def scenario_list_models():
+    def run():
+        models = unary("ListModels", pb.ListModelsResponse)(pb.ListModelsRequest(), timeout=10).models
+        adapters = unary("ListAdapters", pb.ListAdaptersResponse)(pb.ListAdaptersRequest(), timeout=10).adapters
+        return {"code": "OK", "adapters": len(adapters),
+                "models": [{"name": m.name, "ready": m.ready, "default_width": m.default_width,
+                            "has_default_width": m.HasField("default_width"), "rewards": list(m.rewards)} for m in models]}
+    return call(run)
+
+
+def scenario_api_key():
+    # ARG: the server's key
+    request = pb.GenerateRequest(prompt="a red circle", steps=4)
+    check = unary("Check", health.HealthCheckResponse, HEALTH)
+    return {
+        "no_key": call(lambda: response(generate(request, timeout=30))),
+        "wrong_key": call(lambda: response(generate(request, timeout=30, metadata=[("x-api-key", "wrong")]))),
+        "bearer": call(lambda: response(generate(request, timeout=30, metadata=[("authorization", "Bearer " + ARG)]))),
+        "x_api_key": call(lambda: response(generate(request, timeout=30, metadata=[("x-api-key", ARG)]))),
+        "list_models_no_key": call(lambda: {"code": "OK", "n": len(unary("ListModels", pb.ListModelsResponse)(pb.ListModelsRequest(), timeout=10).models)}),
+        "health_no_key": call(lambda: {"code": "OK", "status": health.HealthCheckResponse.ServingStatus.Name(
+            check(health.HealthCheckRequest(), timeout=10).status)}),
+    }
+
+
+print(json.dumps(globals()["scenario_" + SCENARIO]()))
