@@ -49,33 +49,18 @@ public sealed class BatchRunner(ModelCatalog catalog, ServerMetrics metrics, ILo
             string[] prompts = live.SelectMany(i => Enumerable.Repeat(i.Request.Prompt, i.Request.NumImages)).ToArray();
             Dictionary<string, float[]> rewards = model.Rewards.ToDictionary(r => r.Name, r => Score(r, result.Images, prompts));
             Tensor images = result.Images.To(Device.CPU, DType.Float32);
-            double generateMs = watch.Elapsed.TotalMilliseconds;
-            metrics.Generation(watch.Elapsed, method);
+            var pixels = new (byte[] Pixels, int Width, int Height, int Channels)[prompts.Length];
+            for (int k = 0; k < pixels.Length; k++) pixels[k] = ImageConversion.ToBytes(images[k]);
+            TimeSpan generate = watch.Elapsed;
+            metrics.Generation(generate, method);
 
+            // PNG encoding runs on the thread pool, so the device takes its next batch meanwhile.
             int offset = 0;
             foreach (WorkItem item in live)
             {
-                var encode = Stopwatch.StartNew();
-                GenerationRequest r = item.Request;
-                var generated = new List<GeneratedImage>();
-                for (int k = 0; k < r.NumImages; k++, offset++)
-                {
-                    long seed = r.Seed + k;
-                    byte[] png = ImageConversion.ToPng(images[offset], PngText(r, seed));
-                    var scores = new Dictionary<string, double>();
-                    foreach ((string name, float[] values) in rewards)
-                    {
-                        if (float.IsNaN(values[offset])) continue;
-                        scores[name] = values[offset];
-                        metrics.RewardScore(values[offset], name);
-                    }
-                    generated.Add(new GeneratedImage(png, seed, scores));
-                }
-                double encodeMs = encode.Elapsed.TotalMilliseconds;
-                double queueMs = item.QueueWait.TotalMilliseconds;
-                var response = new GenerationResponse(r.Id, r.Model, generated, new AlignmentReport(method, 0, []),
-                    new Timings(queueMs, generateMs, encodeMs, Stopwatch.GetElapsedTime(item.EnqueuedAt).TotalMilliseconds));
-                if (item.Complete(response)) metrics.ImagesGenerated(r.NumImages, r.Model);
+                int start = offset;
+                offset += item.Request.NumImages;
+                _ = Task.Run(() => Complete(item, pixels.AsSpan(start, item.Request.NumImages).ToArray(), rewards, start, generate, method));
             }
         }
         catch (OperationCanceledException) when (allGone.IsCancellationRequested)
@@ -94,6 +79,44 @@ public sealed class BatchRunner(ModelCatalog catalog, ServerMetrics metrics, ILo
         finally
         {
             foreach (CancellationTokenRegistration r in registrations) r.Dispose();
+        }
+    }
+
+    private void Complete(WorkItem item, (byte[] Pixels, int Width, int Height, int Channels)[] pixels, Dictionary<string, float[]> rewards,
+        int offset, TimeSpan generate, string method)
+    {
+        try
+        {
+            var encode = Stopwatch.StartNew();
+            GenerationRequest r = item.Request;
+            var generated = new List<GeneratedImage>();
+            for (int k = 0; k < r.NumImages; k++)
+            {
+                long seed = r.Seed + k;
+                (byte[] bytes, int w, int h, int c) = pixels[k];
+                byte[] png = PngEncoder.Encode(bytes, w, h, c, PngText(r, seed));
+                var scores = new Dictionary<string, double>();
+                foreach ((string name, float[] values) in rewards)
+                {
+                    if (float.IsNaN(values[offset + k])) continue;
+                    scores[name] = values[offset + k];
+                    metrics.RewardScore(values[offset + k], name);
+                }
+                generated.Add(new GeneratedImage(png, seed, scores));
+            }
+            var timings = new Timings(item.QueueWait.TotalMilliseconds, generate.TotalMilliseconds, encode.Elapsed.TotalMilliseconds,
+                Stopwatch.GetElapsedTime(item.EnqueuedAt).TotalMilliseconds);
+            if (item.Complete(new GenerationResponse(r.Id, r.Model, generated, new AlignmentReport(method, 0, []), timings)))
+                metrics.ImagesGenerated(r.NumImages, r.Model);
+        }
+        catch (Exception e)
+        {
+            log.LogError(e, "encoding the result of {Request} failed", item.Request.Id);
+            item.Fail(new ServiceException(ErrorCode.Internal, $"encoding the result failed: {e.Message}"));
+        }
+        finally
+        {
+            item.Dispose();
         }
     }
 

@@ -47,11 +47,8 @@ public sealed class GenerationWorker(WorkQueues queues, BatchRunner runner, Serv
             finally
             {
                 lock (_runningLock) _running.RemoveAll(batch.Contains);
-                foreach (WorkItem item in batch)
-                {
-                    item.Fail(new ServiceException(ErrorCode.Internal, "the request ended without a result"));
-                    item.Dispose();
-                }
+                // Items not handed on to encoding (cancelled, failed) end here; the others end when their PNGs are done.
+                foreach (WorkItem item in batch.Where(i => i.IsFinished)) item.Dispose();
             }
         }
     }
