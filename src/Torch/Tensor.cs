@@ -12,12 +12,20 @@ public sealed partial class Tensor : IDisposable
 {
     private IntPtr _handle;
     internal DisposeScope? Scope;
+    private static long s_live, s_finalized;
 
     internal Tensor(IntPtr handle)
     {
         _handle = handle;
+        Interlocked.Increment(ref s_live);
         DisposeScope.Register(this);
     }
+
+    /// <summary>Tensors of this process whose native reference is not yet released (a steady server keeps this flat).</summary>
+    public static long LiveCount => Interlocked.Read(ref s_live);
+
+    /// <summary>Native references released by the finalizer: tensors some code forgot to dispose (should stay 0).</summary>
+    public static long FinalizedCount => Interlocked.Read(ref s_finalized);
 
     internal IntPtr Handle
     {
@@ -30,14 +38,23 @@ public sealed partial class Tensor : IDisposable
     public void Dispose()
     {
         IntPtr h = Interlocked.Exchange(ref _handle, IntPtr.Zero);
-        if (h != IntPtr.Zero) Shim.ts_tensor_free(h);
+        if (h != IntPtr.Zero)
+        {
+            Shim.ts_tensor_free(h);
+            Interlocked.Decrement(ref s_live);
+        }
         GC.SuppressFinalize(this);
     }
 
     ~Tensor()
     {
         IntPtr h = Interlocked.Exchange(ref _handle, IntPtr.Zero);
-        if (h != IntPtr.Zero) Shim.ts_tensor_free(h);
+        if (h != IntPtr.Zero)
+        {
+            Shim.ts_tensor_free(h);
+            Interlocked.Decrement(ref s_live);
+            Interlocked.Increment(ref s_finalized);
+        }
     }
 
     /// <summary>Moves this tensor from its scope to the enclosing one, so it outlives the current scope.</summary>

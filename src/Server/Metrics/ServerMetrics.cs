@@ -56,6 +56,10 @@ public sealed class ServerMetrics
             "Start time of the server process since the Unix epoch.");
         meter.CreateObservableGauge("process.open_fds", OpenFileDescriptors, "{file_descriptor}",
             "Open file descriptors of the server process.");
+        meter.CreateObservableGauge("align.torch.live_tensors", () => Torch.Tensor.LiveCount, "{tensor}",
+            "Tensors holding native memory now (model weights, caches, requests in flight); flat when the server is steady.");
+        meter.CreateObservableCounter("align.torch.finalized_tensors", () => Torch.Tensor.FinalizedCount, "{tensor}",
+            "Tensors released by the garbage collector's finalizer instead of a dispose scope (a missed dispose; should stay 0).");
     }
 
     public void RequestCompleted(string transport, string route, string status) =>

@@ -10,7 +10,8 @@ public sealed class ClipTextEmbeddings : Module<Tensor, Tensor>
     {
         token_embedding = RegisterModule("token_embedding", new Embedding(config.VocabSize, config.HiddenSize));
         position_embedding = RegisterModule("position_embedding", new Embedding(config.MaxPositionEmbeddings, config.HiddenSize));
-        position_ids = RegisterBuffer("position_ids", torch.Arange(config.MaxPositionEmbeddings).Unsqueeze(0), persistent: false);
+        using Tensor positions = torch.Arange(config.MaxPositionEmbeddings);
+        position_ids = RegisterBuffer("position_ids", positions.Unsqueeze(0), persistent: false);
     }
 
     public Embedding token_embedding { get; }

@@ -11,7 +11,8 @@ public sealed class ClipVisionEmbeddings : Module<Tensor, Tensor>
         class_embedding = RegisterParameter("class_embedding", torch.Randn([c.HiddenSize]));
         patch_embedding = RegisterModule("patch_embedding", new Conv2d(c.NumChannels, c.HiddenSize, c.PatchSize, stride: c.PatchSize, bias: false));
         position_embedding = RegisterModule("position_embedding", new Embedding(c.NumPositions, c.HiddenSize));
-        position_ids = RegisterBuffer("position_ids", torch.Arange(c.NumPositions).Unsqueeze(0), persistent: false);
+        using Tensor positions = torch.Arange(c.NumPositions);
+        position_ids = RegisterBuffer("position_ids", positions.Unsqueeze(0), persistent: false);
     }
 
     public Tensor class_embedding { get; }
