@@ -11,6 +11,8 @@ using Torch;
 
 var builder = WebApplication.CreateBuilder(args);
 IConfiguration config = builder.Configuration;
+// A line per HTTP request is noise at serving rates; the server logs its own events. (Logging__LogLevel__Microsoft.AspNetCore overrides.)
+if (config["Logging:LogLevel:Microsoft.AspNetCore"] is null) builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 builder.Services.Configure<ServerOptions>(config.GetSection(ServerOptions.Section));
 builder.Services.Configure<CatalogOptions>(config.GetSection(ServerOptions.Section));
 builder.Services.Configure<LimitsOptions>(config.GetSection(LimitsOptions.Section));
