@@ -78,14 +78,27 @@ public sealed class TextToImagePipeline
     /// conditioning options, while prompts and seeds differ. Images come back in request order, each request's seeds in order.
     /// </summary>
     public GenerationResult Generate(IReadOnlyList<TextToImageRequest> requests, Tensor? latents = null,
-        Action<StepProgress>? onStep = null, CancellationToken cancel = default)
+        Action<StepProgress>? onStep = null, CancellationToken cancel = default) =>
+        Run(requests, latents, differentiable: false, onStep, cancel);
+
+    /// <summary>
+    /// Generates from <paramref name="latents"/> (unscaled initial noise) keeping the autograd graph from them to the images,
+    /// through every denoising step and the VAE decoder (ReNO back-propagates a reward through it). Freeze the model's
+    /// parameters first, or the graph also records what their gradients would need.
+    /// </summary>
+    public GenerationResult GenerateDifferentiable(TextToImageRequest r, Tensor latents, Action<StepProgress>? onStep = null,
+        CancellationToken cancel = default) =>
+        Run([r], latents, differentiable: true, onStep, cancel);
+
+    private GenerationResult Run(IReadOnlyList<TextToImageRequest> requests, Tensor? latents, bool differentiable,
+        Action<StepProgress>? onStep, CancellationToken cancel)
     {
         if (requests.Count == 0) throw new ArgumentException("at least one request is needed", nameof(requests));
         foreach (TextToImageRequest each in requests) Validate(each);
         TextToImageRequest r = requests[0];
         foreach (TextToImageRequest other in requests.Skip(1)) EnsureBatchable(r, other);
         using var scope = torch.NewDisposeScope();
-        using var noGrad = Autograd.NoGrad();
+        using var gradMode = differentiable ? Autograd.EnableGrad() : Autograd.NoGrad();
         IScheduler scheduler = NewScheduler();
         bool guidance = UsesGuidance(r.Guidance);
         long[] seeds = requests.SelectMany(q => q.Seeds).ToArray();
@@ -94,9 +107,10 @@ public sealed class TextToImagePipeline
         var prompts = new List<PromptEmbeddings>();
         try
         {
-            foreach (TextToImageRequest q in requests)
-                prompts.Add(Prompts?.Get(q.Prompt, q.NegativePrompt, guidance, q.ClipSkip)
-                            ?? Model.Prompts.Encode(q.Prompt, q.NegativePrompt, guidance, q.ClipSkip));
+            using (Autograd.NoGrad())
+                foreach (TextToImageRequest q in requests)
+                    prompts.Add(Prompts?.Get(q.Prompt, q.NegativePrompt, guidance, q.ClipSkip)
+                                ?? Model.Prompts.Encode(q.Prompt, q.NegativePrompt, guidance, q.ClipSkip));
             Tensor context = PerImage(requests, prompts, p => p.Conditional);
             if (guidance) context = torch.Cat([PerImage(requests, prompts, p => p.Unconditional!), context]);
             AddedConditions? added = Model.IsXL ? AddedConditions(requests, prompts, guidance) : null;

@@ -1,0 +1,23 @@
+namespace Align.Alignment;
+
+/// <summary>
+/// ReNO's settings (Eyring et al. 2024, "Reward-based Noise Optimization"), defaults as in its reference: 50 iterations,
+/// SGD with Nesterov momentum 0.9 and learning rate 5, gradient-norm clipping at 0.1, norm regulariser weight 0.01.
+/// </summary>
+public sealed record RenoOptions
+{
+    public int Iterations { get; init; } = 50;
+    public double LearningRate { get; init; } = 5.0;
+    public double RegWeight { get; init; } = 0.01;
+    public double GradClip { get; init; } = 0.1;
+
+    /// <summary>"sgd" (Nesterov momentum 0.9, the reference's) or "adam".</summary>
+    public string Optimizer { get; init; } = "sgd";
+
+    /// <summary>Stop early, returning the best iterate so far, once this much time has passed.</summary>
+    public TimeSpan? TimeBudget { get; init; }
+}
+
+/// <summary>One ReNO iteration: the loss (reward part and with the regulariser), each reward's score, and ‖z‖.</summary>
+public sealed record RenoIteration(int Iteration, double RewardLoss, double Loss, IReadOnlyDictionary<string, double> Rewards, double NoiseNorm,
+    TimeSpan Elapsed);

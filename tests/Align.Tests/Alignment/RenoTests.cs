@@ -1,0 +1,121 @@
+using Align.Alignment;
+using Align.Pipelines;
+using Align.Rewards;
+using Torch;
+
+namespace Align.Tests.Alignment;
+
+public class RenoTests
+{
+    private static (StableDiffusionModel Sd, TextToImagePipeline Pipeline, ClipScoreReward Reward) TinyModels()
+    {
+        StableDiffusionModel sd = StableDiffusionModel.Load(Reference.Model("tiny-sd15"));
+        foreach (Torch.NN.Module m in new Torch.NN.Module[] { sd.UNet, sd.Vae, sd.Text[0].Encoder }) m.RequiresGrad_(false);
+        ClipScoreReward reward = ClipScoreReward.FromPretrained(Reference.Model("tiny-clip-reward"));
+        reward.Model.Eval().RequiresGrad_(false);
+        return (sd, new TextToImagePipeline(sd), reward);
+    }
+
+    [Fact]
+    public void GradientWithRespectToTheNoiseMatchesFiniteDifferences()
+    {
+        using var scope = torch.NewDisposeScope();
+        (StableDiffusionModel sd, TextToImagePipeline pipeline, ClipScoreReward reward) = TinyModels();
+        using (sd) using (reward)
+        {
+            var rewards = new WeightedRewards([(reward, 1.0)]);
+            var request = new TextToImageRequest("a red circle", [3], 16, 16, 2, 3.0);
+            Tensor z = pipeline.InitialLatents(request).Detach().RequiresGrad_();
+            (Tensor loss, _, _, _) = Reno.Loss(pipeline, request, z, rewards, regWeight: 0.01);
+            loss.Backward();
+            Tensor grad = z.Grad!.Detach().Clone();
+
+            // central differences along the gradient's direction and along a random one
+            using var g = new Generator(11);
+            foreach (Tensor direction in new[] { grad / grad.Norm(), torch.Randn(z.Shape, g) })
+            {
+                Tensor v = direction / direction.Norm();
+                double analytic = (grad * v).Sum().ToDouble();
+                const double eps = 1e-2;
+                double plus, minus;
+                using (Autograd.NoGrad())
+                {
+                    plus = Reno.Loss(pipeline, request, (z + v * eps).Detach(), rewards, 0.01).Loss.ToDouble();
+                    minus = Reno.Loss(pipeline, request, (z - v * eps).Detach(), rewards, 0.01).Loss.ToDouble();
+                }
+                double numeric = (plus - minus) / (2 * eps);
+                double scale = Math.Max(Math.Abs(analytic), grad.Norm().ToDouble() * 0.05);
+                Assert.True(Math.Abs(numeric - analytic) < 0.03 * scale, $"directional derivative: backprop {analytic:G6}, finite differences {numeric:G6}");
+            }
+        }
+    }
+
+    [Fact]
+    public void TheRegulariserIsSmallestAtTheSquareRootOfDMinusOne()
+    {
+        using var scope = torch.NewDisposeScope();
+        using var g = new Generator(5);
+        Tensor direction = torch.Randn([1, 4, 8, 8], g);
+        direction = direction / direction.Norm();
+        long d = direction.NumEl;
+        double optimum = Math.Sqrt(d - 1);
+        double at(double r) => Reno.NormRegulariser(direction * r).ToDouble();
+        double best = at(optimum);
+        foreach (double factor in new[] { 0.5, 0.9, 0.99, 1.01, 1.1, 2.0 }) Assert.True(at(optimum * factor) > best, $"regulariser at {factor}·√(d−1) is not above its value at √(d−1)");
+        // and its gradient vanishes there
+        Tensor z = (direction * optimum).Detach().RequiresGrad_();
+        Reno.NormRegulariser(z).Backward();
+        Assert.True(z.Grad!.Norm().ToDouble() < 1e-3, $"gradient norm at the optimum: {z.Grad!.Norm().ToDouble()}");
+    }
+
+    [Fact]
+    public void OptimisationRaisesTheRewardAndReturnsTheBestIterate()
+    {
+        using var scope = torch.NewDisposeScope();
+        (StableDiffusionModel sd, TextToImagePipeline pipeline, ClipScoreReward reward) = TinyModels();
+        using (sd) using (reward)
+        {
+            var rewards = new WeightedRewards([(reward, 1.0)]);
+            var request = new TextToImageRequest("a red circle", [3], 16, 16, 2, 3.0);
+            using RenoResult result = Reno.Optimize(pipeline, request, rewards, new RenoOptions { Iterations = 8 });
+            Assert.Equal(8, result.Trace.Count);
+            double first = result.Trace[0].Rewards["clip-score"], best = result.Trace[result.BestIteration].Rewards["clip-score"];
+            Assert.True(best > first, $"reward did not rise: first {first}, best {best}");
+            Assert.Equal(result.Trace.Min(t => t.RewardLoss), result.Trace[result.BestIteration].RewardLoss);
+            // the returned image is the best iterate's: regenerating from its noise gives it back
+            using GenerationResult again = pipeline.Generate(request, result.Noise);
+            Reference.AssertClose(result.Image, again.Images, "best iterate's image regenerated from its noise", rtol: 1e-4, atol: 1e-5);
+        }
+    }
+
+    [Fact]
+    public void CancellationStopsWithinOneIteration()
+    {
+        using var scope = torch.NewDisposeScope();
+        (StableDiffusionModel sd, TextToImagePipeline pipeline, ClipScoreReward reward) = TinyModels();
+        using (sd) using (reward)
+        {
+            using var cancel = new CancellationTokenSource();
+            int seen = 0;
+            Assert.ThrowsAny<OperationCanceledException>(() => Reno.Optimize(pipeline, new TextToImageRequest("a red circle", [3], 16, 16, 2, 3.0),
+                new WeightedRewards([(reward, 1.0)]), new RenoOptions { Iterations = 50 }, it =>
+                {
+                    seen++;
+                    if (it.Iteration == 2) cancel.Cancel();
+                }, cancel.Token));
+            Assert.Equal(3, seen);
+        }
+    }
+
+    [Fact]
+    public void NonDifferentiableRewardsAreRefused()
+    {
+        (StableDiffusionModel sd, TextToImagePipeline pipeline, ClipScoreReward reward) = TinyModels();
+        using (sd) using (reward)
+        {
+            var e = Assert.Throws<ArgumentException>(() => Reno.Optimize(pipeline, new TextToImageRequest("a red circle", [3], 16, 16, 2, 3.0),
+                new WeightedRewards([(reward, 1.0), (new ShapeWorldVerifierReward(), 1.0)]), new RenoOptions()));
+            Assert.Contains("shapeworld-verifier", e.Message);
+        }
+    }
+}
