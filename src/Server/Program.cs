@@ -25,6 +25,7 @@ builder.Services.AddSingleton<ServingState>();
 builder.Services.AddSingleton<ModelCatalog>();
 builder.Services.AddSingleton<RequestValidator>();
 builder.Services.AddSingleton<WorkQueues>();
+builder.Services.AddSingleton<AlignmentRunner>();
 builder.Services.AddSingleton<BatchRunner>();
 builder.Services.AddSingleton<GenerationService>();
 builder.Services.AddSingleton<ApiKeyCheck>();

@@ -88,6 +88,15 @@ public sealed class StableDiffusionModel : IDisposable
         }
     }
 
+    /// <summary>Marks every weight as not needing gradients (serving, ReNO and Attend-and-Excite differentiate only latents).</summary>
+    public StableDiffusionModel Freeze()
+    {
+        foreach ((_, ClipTextModel encoder) in Text) encoder.RequiresGrad_(false);
+        UNet.RequiresGrad_(false);
+        Vae.RequiresGrad_(false);
+        return this;
+    }
+
     public void Dispose()
     {
         foreach ((_, ClipTextModel encoder) in Text) encoder.Dispose();

@@ -13,7 +13,8 @@ public sealed record GeneratedImage(byte[] Png, long Seed, IReadOnlyDictionary<s
 /// <summary>What the alignment method did: iterations run and the reward trace (empty for "none").</summary>
 public sealed record AlignmentReport(string Method, int IterationsRun, IReadOnlyList<AlignmentIteration> Trace);
 
-public sealed record AlignmentIteration(int Iteration, double Loss, IReadOnlyDictionary<string, double> Rewards);
+/// <summary>One ReNO iteration, or one best-of-n candidate (with its seed); loss = −Σ wᵢ·rewardᵢ.</summary>
+public sealed record AlignmentIteration(int Iteration, double Loss, IReadOnlyDictionary<string, double> Rewards, long? Seed = null);
 
 /// <summary>Milliseconds spent waiting in the queue, generating on the device, encoding PNGs, and in all.</summary>
 public sealed record Timings(double QueueMs, double GenerateMs, double EncodeMs, double TotalMs);

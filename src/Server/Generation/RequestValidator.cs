@@ -30,7 +30,7 @@ public sealed class RequestValidator(ModelCatalog catalog, IOptions<LimitsOption
         double guidance = input.Guidance ?? model.DefaultGuidance;
         if (!double.IsFinite(guidance) || guidance < 0 || guidance > l.MaxGuidance)
             throw ServiceException.Invalid("guidance", $"guidance must be between 0 and {l.MaxGuidance}, got {guidance}");
-        int images = input.NumImages ?? 1;
+        int images = input.NumImages ?? input.Alignment?.TopK ?? 1; // best-of-n returns its top k
         if (images < 1 || images > l.MaxImages) throw ServiceException.Invalid("num_images", $"num_images must be between 1 and {l.MaxImages}, got {images}");
         long seed = input.Seed ?? Random.Shared.NextInt64(0, 1L << 53); // exact in every JSON client
         if (seed < 0 || seed > long.MaxValue - images) throw ServiceException.Invalid("seed", $"seed must be between 0 and {long.MaxValue - images}, got {seed}");
@@ -44,7 +44,7 @@ public sealed class RequestValidator(ModelCatalog catalog, IOptions<LimitsOption
             throw new ServiceException(ErrorCode.NotFound, $"adapter '{a.Name}' is not loaded on this server", $"adapters[{i}].name");
         }
 
-        AlignmentOptions alignment = Alignment(input.Alignment, l);
+        AlignmentOptions alignment = Alignment(input.Alignment, l, served, images);
         return new GenerationRequest(requestId, transport, modelName, prompt, input.NegativePrompt, width, height, steps, guidance, seed, images,
             adapters, alignment);
     }
@@ -57,19 +57,90 @@ public sealed class RequestValidator(ModelCatalog catalog, IOptions<LimitsOption
         return size;
     }
 
-    private static AlignmentOptions Alignment(AlignmentInput? a, LimitsOptions l)
+    private static AlignmentOptions Alignment(AlignmentInput? a, LimitsOptions l, ServedModel model, int images)
     {
         if (a is null) return AlignmentOptions.Default;
         string method = string.IsNullOrEmpty(a.Method) ? AlignmentOptions.None : a.Method;
         if (!AlignmentOptions.Methods.Contains(method))
             throw ServiceException.Invalid("alignment.method", $"unknown alignment method '{method}' (one of {string.Join(", ", AlignmentOptions.Methods)})");
-        if (method != AlignmentOptions.None)
-            throw new ServiceException(ErrorCode.Unimplemented, $"alignment method '{method}' is not available on this server yet; use 'none'", "alignment.method");
-        string? extra = (a.Rewards is { Count: > 0 } ? "rewards" : null) ?? (a.N is not null ? "n" : null) ?? (a.TopK is not null ? "top_k" : null)
-            ?? (a.Iterations is not null ? "iterations" : null) ?? (a.LearningRate is not null ? "learning_rate" : null)
-            ?? (a.RegWeight is not null ? "reg_weight" : null) ?? (a.GradClip is not null ? "grad_clip" : null)
-            ?? (a.TokenIndices is not null ? "token_indices" : null) ?? (a.TimeBudgetMs is not null ? "time_budget_ms" : null);
-        if (extra is not null) throw ServiceException.Invalid($"alignment.{extra}", $"alignment.{extra} does not apply to method 'none'");
-        return AlignmentOptions.Default;
+        string[] allowed = method switch
+        {
+            "best_of_n" => ["rewards", "n", "top_k"],
+            "reno" => ["rewards", "n", "iterations", "learning_rate", "reg_weight", "grad_clip", "time_budget_ms"],
+            "attend_excite" => ["token_indices"],
+            _ => [],
+        };
+        foreach (string given in Given(a).Where(g => !allowed.Contains(g)))
+            throw ServiceException.Invalid($"alignment.{given}", $"alignment.{given} does not apply to method '{method}'");
+        if (method == AlignmentOptions.None) return AlignmentOptions.Default;
+        if (method == "attend_excite")
+            throw new ServiceException(ErrorCode.Unimplemented, "alignment method 'attend_excite' is not available on this server yet", "alignment.method");
+
+        IReadOnlyDictionary<string, double> rewards = Rewards(a.Rewards, model, differentiable: method == "reno");
+        if (method == "best_of_n")
+        {
+            int n = a.N ?? 4;
+            if (n < 2 || n > l.MaxCandidates) throw ServiceException.Invalid("alignment.n", $"alignment.n must be between 2 and {l.MaxCandidates}, got {n}");
+            int topK = a.TopK ?? images;
+            if (topK < 1 || topK > n) throw ServiceException.Invalid("alignment.top_k", $"alignment.top_k must be between 1 and n ({n}), got {topK}");
+            if (topK != images) throw ServiceException.Invalid("num_images", $"best_of_n returns top_k images: num_images must equal top_k ({topK}) or be left out");
+            return new AlignmentOptions(method, rewards, N: n, TopK: topK);
+        }
+
+        // reno
+        if (images != 1) throw ServiceException.Invalid("num_images", "reno optimises one image per request: num_images must be 1");
+        int iterations = a.Iterations ?? 50;
+        if (iterations < 1 || iterations > l.MaxIterations)
+            throw ServiceException.Invalid("alignment.iterations", $"alignment.iterations must be between 1 and {l.MaxIterations}, got {iterations}");
+        double lr = Positive(a.LearningRate ?? 5.0, "alignment.learning_rate", 1000);
+        double reg = a.RegWeight ?? 0.01;
+        if (!double.IsFinite(reg) || reg < 0 || reg > 100) throw ServiceException.Invalid("alignment.reg_weight", $"alignment.reg_weight must be between 0 and 100, got {reg}");
+        double clip = Positive(a.GradClip ?? 0.1, "alignment.grad_clip", 1e6);
+        int? budget = a.TimeBudgetMs;
+        if (budget is < 1 || budget > l.MaxTimeBudgetMs)
+            throw ServiceException.Invalid("alignment.time_budget_ms", $"alignment.time_budget_ms must be between 1 and {l.MaxTimeBudgetMs}, got {budget}");
+        int? start = a.N;
+        if (start is < 2 || start > l.MaxCandidates)
+            throw ServiceException.Invalid("alignment.n", $"alignment.n (ReNO starting from the best of n seeds) must be between 2 and {l.MaxCandidates}, got {start}");
+        return new AlignmentOptions(method, rewards, N: start, Iterations: iterations, LearningRate: lr, RegWeight: reg, GradClip: clip, TimeBudgetMs: budget);
+    }
+
+    private static IEnumerable<string> Given(AlignmentInput a)
+    {
+        if (a.Rewards is not null) yield return "rewards";
+        if (a.N is not null) yield return "n";
+        if (a.TopK is not null) yield return "top_k";
+        if (a.Iterations is not null) yield return "iterations";
+        if (a.LearningRate is not null) yield return "learning_rate";
+        if (a.RegWeight is not null) yield return "reg_weight";
+        if (a.GradClip is not null) yield return "grad_clip";
+        if (a.TokenIndices is not null) yield return "token_indices";
+        if (a.TimeBudgetMs is not null) yield return "time_budget_ms";
+    }
+
+    // The request's reward weights, or the model's defaults; every name must be one of the model's rewards.
+    private static IReadOnlyDictionary<string, double> Rewards(Dictionary<string, double>? requested, ServedModel model, bool differentiable)
+    {
+        Dictionary<string, double> weights = requested is { Count: > 0 } ? requested
+            : model.Options.AlignmentRewards.Count > 0 ? model.Options.AlignmentRewards
+            : model.Rewards.Where(r => r.IsDifferentiable).Take(1).ToDictionary(r => r.Name, _ => 1.0);
+        if (weights.Count == 0) throw ServiceException.Invalid("alignment.rewards", $"model '{model.Name}' has no reward an alignment method could use");
+        foreach ((string name, double weight) in weights)
+        {
+            var reward = model.Rewards.FirstOrDefault(r => r.Name == name)
+                ?? throw ServiceException.Invalid($"alignment.rewards.{name}", $"unknown reward '{name}' (this model's: {string.Join(", ", model.Rewards.Select(r => r.Name))})");
+            if (!double.IsFinite(weight) || weight < 0 || weight > 1000)
+                throw ServiceException.Invalid($"alignment.rewards.{name}", $"reward weight must be between 0 and 1000, got {weight}");
+            if (differentiable && weight > 0 && !reward.IsDifferentiable)
+                throw ServiceException.Invalid($"alignment.rewards.{name}", $"reward '{name}' is not differentiable; reno needs gradients (use best_of_n for it)");
+        }
+        if (weights.Values.All(w => w == 0)) throw ServiceException.Invalid("alignment.rewards", "at least one reward weight must be positive");
+        return weights;
+    }
+
+    private static double Positive(double value, string field, double max)
+    {
+        if (!double.IsFinite(value) || value <= 0 || value > max) throw ServiceException.Invalid(field, $"{field} must be positive and at most {max}, got {value}");
+        return value;
     }
 }

@@ -26,6 +26,7 @@ public static class GenerateMessageTranslation
         foreach (AlignmentIteration step in r.Alignment.Trace)
         {
             var m = new V1.AlignmentIteration { Iteration = step.Iteration, Loss = step.Loss };
+            if (step.Seed is long seed) m.Seed = seed;
             CopyRewards(step.Rewards, m.Rewards);
             message.Alignment.Trace.Add(m);
         }

@@ -9,7 +9,7 @@ public static class GenerateJson
     public sealed record Response(string RequestId, string Model, IReadOnlyList<Image> Images, Alignment Alignment, TimingsMs TimingsMs);
     public sealed record Image(string PngBase64, long Seed, IReadOnlyDictionary<string, double> Rewards);
     public sealed record Alignment(string Method, int IterationsRun, IReadOnlyList<Iteration> Trace);
-    public sealed record Iteration([property: JsonPropertyName("iteration")] int Number, double Loss, IReadOnlyDictionary<string, double> Rewards);
+    public sealed record Iteration([property: JsonPropertyName("iteration")] int Number, double Loss, IReadOnlyDictionary<string, double> Rewards, long? Seed);
     public sealed record TimingsMs(double Queue, double Generate, double Encode, double Total);
 
     public static Response From(GenerationResponse r) => new(
@@ -17,7 +17,7 @@ public static class GenerateJson
         r.Model,
         r.Images.Select(i => new Image(Convert.ToBase64String(i.Png), i.Seed, i.Rewards)).ToArray(),
         new Alignment(r.Alignment.Method, r.Alignment.IterationsRun,
-            r.Alignment.Trace.Select(t => new Iteration(t.Iteration, t.Loss, t.Rewards)).ToArray()),
+            r.Alignment.Trace.Select(t => new Iteration(t.Iteration, t.Loss, t.Rewards, t.Seed)).ToArray()),
         new TimingsMs(Round(r.Timings.QueueMs), Round(r.Timings.GenerateMs), Round(r.Timings.EncodeMs), Round(r.Timings.TotalMs)));
 
     private static double Round(double ms) => Math.Round(ms, 3);

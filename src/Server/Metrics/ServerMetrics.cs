@@ -20,6 +20,9 @@ public sealed class ServerMetrics
     private readonly Counter<long> imagesGenerated;
     private readonly Histogram<double> rewardScore;
     private readonly Histogram<double> modelLoadDuration;
+    private readonly Histogram<int> alignmentIterations;
+    private readonly Histogram<double> alignmentRewardGain;
+    private readonly Histogram<double> alignmentIterationDuration;
 
     public ServerMetrics(IMeterFactory meterFactory)
     {
@@ -47,6 +50,16 @@ public sealed class ServerMetrics
             "Time taken to load a model, by model.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = MetricBuckets.Seconds });
 
+        alignmentIterations = meter.CreateHistogram("align.alignment.iterations", "{iteration}",
+            "Iterations (ReNO) or candidates (best-of-n) an aligned request ran, by method.",
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = MetricBuckets.Iterations });
+        alignmentRewardGain = meter.CreateHistogram<double>("align.alignment.reward_gain", unit: null,
+            "Weighted reward of the returned image minus that of the first iterate or candidate, by method.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = MetricBuckets.RewardGains });
+        alignmentIterationDuration = meter.CreateHistogram("align.alignment.iteration.duration", "s",
+            "Time per ReNO iteration or best-of-n candidate, by method.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = MetricBuckets.Seconds });
+
         meter.CreateObservableGauge("process.resident_memory", () => Environment.WorkingSet, "By",
             "Resident set size of the server process.");
         meter.CreateObservableGauge("dotnet.gc.heap_size", () => GC.GetTotalMemory(forceFullCollection: false), "By",
@@ -60,6 +73,15 @@ public sealed class ServerMetrics
             "Tensors holding native memory now (model weights, caches, requests in flight); flat when the server is steady.");
         meter.CreateObservableCounter("align.torch.finalized_tensors", () => Torch.Tensor.FinalizedCount, "{tensor}",
             "Tensors released by the garbage collector's finalizer instead of a dispose scope (a missed dispose; should stay 0).");
+    }
+
+    /// <summary>An aligned request finished: how many iterations (or candidates) it ran, what it gained, and its time per iteration.</summary>
+    public void AlignmentRun(string method, int iterations, double rewardGain, TimeSpan perIteration)
+    {
+        var tag = new KeyValuePair<string, object?>("method", method);
+        alignmentIterations.Record(iterations, tag);
+        if (double.IsFinite(rewardGain)) alignmentRewardGain.Record(rewardGain, tag);
+        alignmentIterationDuration.Record(perIteration.TotalSeconds, tag);
     }
 
     public void RequestCompleted(string transport, string route, string status) =>

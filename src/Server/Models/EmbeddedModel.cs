@@ -28,7 +28,8 @@ public static class EmbeddedModel
         string root = Locate();
         return new CatalogOptions
         {
-            Models = [new ModelOptions { Name = Name, Path = Path.Combine(root, "model"), Device = device, Rewards = [ClipReward, VerifierReward] }],
+            Models = [new ModelOptions { Name = Name, Path = Path.Combine(root, "model"), Device = device, Rewards = [ClipReward, VerifierReward],
+                AlignmentRewards = new() { [ClipReward] = 1.0 } }],
             Rewards =
             [
                 new RewardOptions { Name = ClipReward, Kind = "clip", Path = Path.Combine(root, "reward"), Device = device },

@@ -63,7 +63,7 @@ public sealed class ModelCatalog : IDisposable
             var watch = Stopwatch.StartNew();
             Device device = Device.Parse(m.Device);
             DType? dtype = m.DType is null ? null : ParseDType(m.DType);
-            var model = StableDiffusionModel.Load(m.Path, device, dtype);
+            var model = StableDiffusionModel.Load(m.Path, device, dtype).Freeze();
             var pipeline = new TextToImagePipeline(model, new PromptCache(model.Prompts, m.PromptCacheSize));
             IRewardModel[] rewards;
             lock (_lock) rewards = m.Rewards.Select(n => _rewards[n]).ToArray();
@@ -93,7 +93,7 @@ public sealed class ModelCatalog : IDisposable
     private static ClipScoreReward LoadClip(RewardOptions r)
     {
         var reward = ClipScoreReward.FromPretrained(r.Path ?? throw new InvalidOperationException($"reward {r.Name}: Path is required for kind clip"), r.Name);
-        reward.Model.Eval();
+        reward.Model.Eval().RequiresGrad_(false);
         Device device = Device.Parse(r.Device);
         if (device != Device.CPU) reward.Model.To(device);
         return reward;

@@ -24,6 +24,12 @@ public sealed class ModelOptions
     /// <summary>Reward models scored on every image this model returns (see <see cref="RewardOptions"/>).</summary>
     public List<string> Rewards { get; set; } = [];
 
+    /// <summary>
+    /// Reward weights alignment methods use when a request names none (of this model's <see cref="Rewards"/>); empty: the
+    /// first differentiable reward with weight 1.
+    /// </summary>
+    public Dictionary<string, double> AlignmentRewards { get; set; } = [];
+
     /// <summary>Prompt embeddings kept per model (an LRU cache).</summary>
     public int PromptCacheSize { get; set; } = 256;
 }

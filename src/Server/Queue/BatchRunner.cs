@@ -16,7 +16,7 @@ namespace Server.Queue;
 /// every image, PNG encoding, then each request's response. Requests cancelled meanwhile are left out; when all of
 /// them are gone the run stops at the next denoising step.
 /// </summary>
-public sealed class BatchRunner(ModelCatalog catalog, ServerMetrics metrics, ILogger<BatchRunner> log)
+public sealed class BatchRunner(ModelCatalog catalog, AlignmentRunner alignment, ServerMetrics metrics, ILogger<BatchRunner> log)
 {
     public void Run(List<WorkItem> batch)
     {
@@ -41,26 +41,26 @@ public sealed class BatchRunner(ModelCatalog catalog, ServerMetrics metrics, ILo
             ServedModel model = catalog.Get(first.Model) ?? throw new ServiceException(ErrorCode.Unavailable, $"model {first.Model} is not loaded");
             var watch = Stopwatch.StartNew();
             using var scope = torch.NewDisposeScope();
-            TextToImageRequest[] requests = live.Select(i => ToPipeline(i.Request)).ToArray();
-            using GenerationResult result = model.Pipeline.Generate(requests, onStep: p =>
-            {
-                foreach (WorkItem item in live) item.Publish(new ProgressEvent(item.Request.Id, "denoise", p.Step, p.Total, null));
-            }, cancel: allGone.Token);
-            string[] prompts = live.SelectMany(i => Enumerable.Repeat(i.Request.Prompt, i.Request.NumImages)).ToArray();
-            Dictionary<string, float[]> rewards = model.Rewards.ToDictionary(r => r.Name, r => Score(r, result.Images, prompts));
-            Tensor images = result.Images.To(Device.CPU, DType.Float32);
+            // Per request: its images (in one tensor for all, request order), their seeds, and what the method did.
+            (Tensor images, long[][] seeds, AlignmentReport[] reports) = method == AlignmentOptions.None
+                ? Plain(model, live, allGone.Token)
+                : alignment.Run(model, live[0], allGone.Token);
+            string[] prompts = live.SelectMany((i, n) => Enumerable.Repeat(i.Request.Prompt, seeds[n].Length)).ToArray();
+            Dictionary<string, float[]> rewards = model.Rewards.ToDictionary(r => r.Name, r => Score(r, images, prompts));
+            Tensor cpu = images.To(Device.CPU, DType.Float32);
             var pixels = new (byte[] Pixels, int Width, int Height, int Channels)[prompts.Length];
-            for (int k = 0; k < pixels.Length; k++) pixels[k] = ImageConversion.ToBytes(images[k]);
+            for (int k = 0; k < pixels.Length; k++) pixels[k] = ImageConversion.ToBytes(cpu[k]);
             TimeSpan generate = watch.Elapsed;
             metrics.Generation(generate, method);
 
             // PNG encoding runs on the thread pool, so the device takes its next batch meanwhile.
             int offset = 0;
-            foreach (WorkItem item in live)
+            for (int n = 0; n < live.Count; n++)
             {
-                int start = offset;
-                offset += item.Request.NumImages;
-                _ = Task.Run(() => Complete(item, pixels.AsSpan(start, item.Request.NumImages).ToArray(), rewards, start, generate, method));
+                WorkItem item = live[n];
+                var result = new ItemResult(pixels.AsSpan(offset, seeds[n].Length).ToArray(), seeds[n], offset, reports[n]);
+                offset += seeds[n].Length;
+                _ = Task.Run(() => Complete(item, result, rewards, generate));
             }
         }
         catch (OperationCanceledException) when (allGone.IsCancellationRequested)
@@ -82,18 +82,32 @@ public sealed class BatchRunner(ModelCatalog catalog, ServerMetrics metrics, ILo
         }
     }
 
-    private void Complete(WorkItem item, (byte[] Pixels, int Width, int Height, int Channels)[] pixels, Dictionary<string, float[]> rewards,
-        int offset, TimeSpan generate, string method)
+    private (Tensor Images, long[][] Seeds, AlignmentReport[] Reports) Plain(ServedModel model, List<WorkItem> live, CancellationToken cancel)
+    {
+        TextToImageRequest[] requests = live.Select(i => ToPipeline(i.Request)).ToArray();
+        using GenerationResult result = model.Pipeline.Generate(requests, onStep: p =>
+        {
+            foreach (WorkItem item in live) item.Publish(new ProgressEvent(item.Request.Id, "denoise", p.Step, p.Total, null));
+        }, cancel: cancel);
+        return (result.Images.Clone(), live.Select(i => i.Request.Seeds.ToArray()).ToArray(),
+            live.Select(_ => new AlignmentReport(AlignmentOptions.None, 0, [])).ToArray());
+    }
+
+    /// <summary>One request's share of a batch: its pixels and seeds, where its rewards start, what its method did.</summary>
+    private sealed record ItemResult((byte[] Pixels, int Width, int Height, int Channels)[] Pixels, long[] Seeds, int Offset, AlignmentReport Report);
+
+    private void Complete(WorkItem item, ItemResult result, Dictionary<string, float[]> rewards, TimeSpan generate)
     {
         try
         {
             var encode = Stopwatch.StartNew();
             GenerationRequest r = item.Request;
+            int offset = result.Offset;
             var generated = new List<GeneratedImage>();
-            for (int k = 0; k < r.NumImages; k++)
+            for (int k = 0; k < result.Seeds.Length; k++)
             {
-                long seed = r.Seed + k;
-                (byte[] bytes, int w, int h, int c) = pixels[k];
+                long seed = result.Seeds[k];
+                (byte[] bytes, int w, int h, int c) = result.Pixels[k];
                 byte[] png = PngEncoder.Encode(bytes, w, h, c, PngText(r, seed));
                 var scores = new Dictionary<string, double>();
                 foreach ((string name, float[] values) in rewards)
@@ -106,8 +120,8 @@ public sealed class BatchRunner(ModelCatalog catalog, ServerMetrics metrics, ILo
             }
             var timings = new Timings(item.QueueWait.TotalMilliseconds, generate.TotalMilliseconds, encode.Elapsed.TotalMilliseconds,
                 Stopwatch.GetElapsedTime(item.EnqueuedAt).TotalMilliseconds);
-            if (item.Complete(new GenerationResponse(r.Id, r.Model, generated, new AlignmentReport(method, 0, []), timings)))
-                metrics.ImagesGenerated(r.NumImages, r.Model);
+            if (item.Complete(new GenerationResponse(r.Id, r.Model, generated, result.Report, timings)))
+                metrics.ImagesGenerated(generated.Count, r.Model);
         }
         catch (Exception e)
         {

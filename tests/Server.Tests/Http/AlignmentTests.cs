@@ -1,0 +1,79 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Server.Tests.Metrics;
+
+namespace Server.Tests.Http;
+
+/// <summary>Alignment methods served over HTTP: best-of-n and ReNO with their traces, progress and metrics.</summary>
+public sealed class AlignmentTests : IAsyncLifetime
+{
+    private InProcessServer? _server;
+    private InProcessServer Server => _server!;
+
+    public async Task InitializeAsync() => _server = await InProcessServer.StartAsync();
+    public async Task DisposeAsync() => await _server!.DisposeAsync();
+
+    [Fact]
+    public async Task BestOfNReturnsTheBestCandidateWithEveryCandidatesScores()
+    {
+        HttpResponseMessage r = await Server.Generate(new
+        {
+            prompt = "a red circle and a blue square", steps = 4, seed = 100,
+            alignment = new { method = "best_of_n", n = 5, rewards = new Dictionary<string, double> { ["shapeworld-clip"] = 1.0 } },
+        });
+        JsonElement body = await InProcessServer.Json(r);
+        Assert.True(r.StatusCode == HttpStatusCode.OK, body.ToString());
+        JsonElement trace = body.GetProperty("alignment").GetProperty("trace");
+        Assert.Equal(5, trace.GetArrayLength());
+        Assert.Equal([100L, 101, 102, 103, 104], trace.EnumerateArray().Select(t => t.GetProperty("seed").GetInt64()));
+        JsonElement best = trace.EnumerateArray().MinBy(t => t.GetProperty("loss").GetDouble());
+        JsonElement image = Assert.Single(body.GetProperty("images").EnumerateArray());
+        Assert.Equal(best.GetProperty("seed").GetInt64(), image.GetProperty("seed").GetInt64());
+        Assert.Equal(-best.GetProperty("loss").GetDouble(), image.GetProperty("rewards").GetProperty("shapeworld-clip").GetDouble(), 3);
+        Assert.Equal(5, body.GetProperty("alignment").GetProperty("iterations_run").GetInt32());
+    }
+
+    [Fact]
+    public async Task RenoStreamsEveryIterationAndReturnsTheBestIterate()
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/generate/stream")
+        {
+            Content = JsonContent.Create(new { prompt = "two green triangles", steps = 4, seed = 7, alignment = new { method = "reno", iterations = 4 } }),
+        };
+        HttpResponseMessage response = await Server.Client.SendAsync(request);
+        string text = await response.Content.ReadAsStringAsync();
+        string[] lines = text.Split('\n');
+        var progress = lines.Where(l => l.StartsWith("data: ", StringComparison.Ordinal)).Select(l => JsonDocument.Parse(l[6..]).RootElement)
+            .Where(e => e.TryGetProperty("phase", out JsonElement p) && p.GetString() == "iteration").ToArray();
+        Assert.Equal([1, 2, 3, 4], progress.Select(p => p.GetProperty("step").GetInt32()));
+        Assert.All(progress, p => Assert.True(p.GetProperty("rewards").TryGetProperty("shapeworld-clip", out _), p.ToString()));
+
+        JsonElement result = JsonDocument.Parse(lines.Last(l => l.StartsWith("data: ", StringComparison.Ordinal))[6..]).RootElement;
+        JsonElement trace = result.GetProperty("alignment").GetProperty("trace");
+        Assert.Equal(4, trace.GetArrayLength());
+        double bestLoss = trace.EnumerateArray().Min(t => t.GetProperty("loss").GetDouble());
+        double returned = result.GetProperty("images")[0].GetProperty("rewards").GetProperty("shapeworld-clip").GetDouble();
+        Assert.Equal(-bestLoss, returned, 3);
+        Assert.Equal(7, result.GetProperty("images")[0].GetProperty("seed").GetInt64());
+
+        Exposition scrape = Exposition.Parse(await Server.Client.GetStringAsync("/metrics"));
+        Assert.Equal(4, scrape.Value("align_alignment_iterations_sum{method=\"reno\"}"));
+        Assert.True(scrape.Value("align_alignment_reward_gain_sum{method=\"reno\"}") >= 0);
+    }
+
+    [Fact]
+    public async Task RenoCanStartFromTheBestOfNSeeds()
+    {
+        HttpResponseMessage r = await Server.Generate(new { prompt = "a yellow square", steps = 4, seed = 20, alignment = new { method = "reno", n = 3, iterations = 2 } });
+        JsonElement body = await InProcessServer.Json(r);
+        Assert.True(r.StatusCode == HttpStatusCode.OK, body.ToString());
+        JsonElement[] trace = body.GetProperty("alignment").GetProperty("trace").EnumerateArray().ToArray();
+        Assert.Equal(5, trace.Length);
+        JsonElement[] candidates = trace.Where(t => t.TryGetProperty("seed", out _)).ToArray();
+        Assert.Equal(3, candidates.Length);
+        long bestSeed = candidates.MinBy(t => t.GetProperty("loss").GetDouble()).GetProperty("seed").GetInt64();
+        Assert.Equal(bestSeed, body.GetProperty("images")[0].GetProperty("seed").GetInt64());
+        Assert.Equal(2, body.GetProperty("alignment").GetProperty("iterations_run").GetInt32());
+    }
+}
