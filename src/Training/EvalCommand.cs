@@ -21,22 +21,33 @@ internal static class EvalCommand
         var split = new Option<Split>("--split") { DefaultValueFactory = _ => Split.Eval };
         var output = new Option<string?>("--out") { Description = "writes eval.json and a PNG grid per category here" };
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 0 };
+        var method = new Option<string>("--method")
+        {
+            Description = "base, best_of_n:N:REWARD, reno:ITERATIONS:REWARD or reno+best_of_n:ITERATIONS:N:REWARD (REWARD: clip or verifier)",
+            DefaultValueFactory = _ => "base",
+        };
+        var device = new Option<string>("--device") { Description = "cpu or cuda:N", DefaultValueFactory = _ => "cpu" };
         var command = new Command("eval", "Evaluate a model on ShapeWorld: per-category verifier accuracy, mean CLIP reward, images/second")
         {
-            model, reward, prompts, seeds, steps, guidance, split, output, threads,
+            model, reward, prompts, seeds, steps, guidance, split, output, threads, method, device,
         };
         command.SetAction(result =>
         {
             int n = result.GetValue(threads);
             Torch.torch.NumThreads = n > 0 ? n : Environment.ProcessorCount;
             TextWriter o = result.InvocationConfiguration.Output;
-            using StableDiffusionModel sd = StableDiffusionModel.Load(result.GetValue(model)!);
+            var target = Torch.Device.Parse(result.GetValue(device)!);
+            using StableDiffusionModel sd = StableDiffusionModel.Load(result.GetValue(model)!, target).Freeze();
             string? rewardDir = result.GetValue(reward);
             using ClipScoreReward? clip = rewardDir is null ? null : ClipScoreReward.FromPretrained(rewardDir);
+            clip?.Model.Eval().RequiresGrad_(false);
+            if (clip is not null && target != Torch.Device.CPU) clip.Model.To(target);
+            EvalMethod evalMethod = EvalMethod.Parse(result.GetValue(method)!, clip);
             var plan = new EvalPlan(result.GetValue(prompts), result.GetValue(seeds), result.GetValue(steps), result.GetValue(guidance), result.GetValue(split));
             string? outDir = result.GetValue(output);
-            EvalResult r = new ShapeWorldEval(new TextToImagePipeline(sd, new PromptCache(sd.Prompts, 256)), clip).Run(plan, outDir, o.WriteLine);
+            EvalResult r = new ShapeWorldEval(new TextToImagePipeline(sd, new PromptCache(sd.Prompts, 256)), clip, evalMethod).Run(plan, outDir, o.WriteLine);
             o.WriteLine();
+            o.WriteLine($"method: {r.Method}");
             o.WriteLine($"{"category",-20} {"images",7} {"accuracy",9} {"reward",8}");
             foreach (CategoryResult c in r.Categories.Append(r.Overall))
                 o.WriteLine($"{c.Category,-20} {c.Images,7} {c.Accuracy,9:P1} {c.MeanReward,8:F3}");

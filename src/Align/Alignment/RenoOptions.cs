@@ -18,6 +18,12 @@ public sealed record RenoOptions
     public TimeSpan? TimeBudget { get; init; }
 }
 
-/// <summary>One ReNO iteration: the loss (reward part and with the regulariser), each reward's score, and ‖z‖.</summary>
+/// <summary>
+/// One ReNO iteration: the reward-only loss and the loss with the regulariser (summed over the batch), each reward's mean
+/// score, ‖z‖ of the whole batch, and the reward-only loss of each sample.
+/// </summary>
 public sealed record RenoIteration(int Iteration, double RewardLoss, double Loss, IReadOnlyDictionary<string, double> Rewards, double NoiseNorm,
-    TimeSpan Elapsed);
+    TimeSpan Elapsed)
+{
+    public IReadOnlyList<double> PerSample { get; init; } = [];
+}

@@ -17,15 +17,17 @@ public sealed record CategoryResult(string Category, int Images, int Passed, dou
     public double Accuracy => Images == 0 ? 0 : Passed / (double)Images;
 }
 
-public sealed record EvalResult(IReadOnlyList<CategoryResult> Categories, CategoryResult Overall, double ImagesPerSecond, double SecondsPerImage);
+public sealed record EvalResult(string Method, IReadOnlyList<CategoryResult> Categories, CategoryResult Overall, double ImagesPerSecond, double SecondsPerImage);
 
 /// <summary>
 /// The ShapeWorld evaluation: generate N seeds for each prompt of a suite, judge each image with the programmatic verifier
 /// (the ground truth) and score it with the CLIP reward; report accuracy and mean reward per category, throughput, and a
 /// grid of samples framed green (pass) or red (fail).
 /// </summary>
-public sealed class ShapeWorldEval(TextToImagePipeline pipeline, ClipScoreReward? reward)
+public sealed class ShapeWorldEval(TextToImagePipeline pipeline, ClipScoreReward? reward, EvalMethod? method = null)
 {
+    private readonly EvalMethod _method = method ?? new BaseMethod();
+
     public EvalResult Run(EvalPlan plan, string? gridDirectory = null, Action<string>? log = null)
     {
         var categories = plan.Categories ?? Vocabulary.Categories;
@@ -44,20 +46,20 @@ public sealed class ShapeWorldEval(TextToImagePipeline pipeline, ClipScoreReward
                 using var scope = torch.NewDisposeScope();
                 long[] seeds = Enumerable.Range(0, plan.SeedsPerPrompt).Select(k => plan.FirstSeed + k).ToArray();
                 var request = new TextToImageRequest(prompt.Text, seeds, pipeline.Model.DefaultSize, pipeline.Model.DefaultSize, plan.Steps, plan.Guidance);
-                using GenerationResult result = pipeline.Generate(request);
+                using Tensor generated = _method.Generate(pipeline, request);
                 double[] scores = [];
                 if (reward is not null)
                     using (Autograd.NoGrad())
-                        scores = reward.Score(result.Images, Enumerable.Repeat(prompt.Text, seeds.Length).ToArray()).ToArray<float>().Select(v => (double)v).ToArray();
+                        scores = reward.Score(generated, Enumerable.Repeat(prompt.Text, seeds.Length).ToArray()).ToArray<float>().Select(v => (double)v).ToArray();
                 for (int i = 0; i < seeds.Length; i++)
                 {
-                    Verdict verdict = Verifier.Verify(prompt.Spec, result.Images[i]);
+                    Verdict verdict = Verifier.Verify(prompt.Spec, generated[i]);
                     images++;
                     if (verdict.Passed) passed++;
                     if (scores.Length > 0) rewardSum += scores[i];
                     if (grid.Count < 32)
                     {
-                        grid.Add(result.Images[i].Clone().DetachFromDisposeScope());
+                        grid.Add(generated[i].Clone().DetachFromDisposeScope());
                         frames.Add(verdict.Passed ? ImageGrid.Pass : ImageGrid.Fail);
                     }
                 }
@@ -76,6 +78,6 @@ public sealed class ShapeWorldEval(TextToImagePipeline pipeline, ClipScoreReward
         double seconds = watch.Elapsed.TotalSeconds;
         int all = results.Sum(r => r.Images), ok = results.Sum(r => r.Passed);
         double meanReward = reward is null ? double.NaN : results.Sum(r => r.MeanReward * r.Images) / Math.Max(1, all);
-        return new EvalResult(results, new CategoryResult("overall", all, ok, meanReward), totalImages / seconds, seconds / Math.Max(1, totalImages));
+        return new EvalResult(_method.Name, results, new CategoryResult("overall", all, ok, meanReward), totalImages / seconds, seconds / Math.Max(1, totalImages));
     }
 }

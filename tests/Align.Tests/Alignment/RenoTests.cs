@@ -26,8 +26,8 @@ public class RenoTests
             var rewards = new WeightedRewards([(reward, 1.0)]);
             var request = new TextToImageRequest("a red circle", [3], 16, 16, 2, 3.0);
             Tensor z = pipeline.InitialLatents(request).Detach().RequiresGrad_();
-            (Tensor loss, _, _, _) = Reno.Loss(pipeline, request, z, rewards, regWeight: 0.01);
-            loss.Backward();
+            (Tensor loss, _, _, _) = Reno.Losses(pipeline, request, z, rewards, regWeight: 0.01);
+            loss.Sum().Backward();
             Tensor grad = z.Grad!.Detach().Clone();
 
             // central differences along the gradient's direction and along a random one
@@ -40,8 +40,8 @@ public class RenoTests
                 double plus, minus;
                 using (Autograd.NoGrad())
                 {
-                    plus = Reno.Loss(pipeline, request, (z + v * eps).Detach(), rewards, 0.01).Loss.ToDouble();
-                    minus = Reno.Loss(pipeline, request, (z - v * eps).Detach(), rewards, 0.01).Loss.ToDouble();
+                    plus = Reno.Losses(pipeline, request, (z + v * eps).Detach(), rewards, 0.01).Loss.Sum().ToDouble();
+                    minus = Reno.Losses(pipeline, request, (z - v * eps).Detach(), rewards, 0.01).Loss.Sum().ToDouble();
                 }
                 double numeric = (plus - minus) / (2 * eps);
                 double scale = Math.Max(Math.Abs(analytic), grad.Norm().ToDouble() * 0.05);
@@ -64,7 +64,7 @@ public class RenoTests
         foreach (double factor in new[] { 0.5, 0.9, 0.99, 1.01, 1.1, 2.0 }) Assert.True(at(optimum * factor) > best, $"regulariser at {factor}·√(d−1) is not above its value at √(d−1)");
         // and its gradient vanishes there
         Tensor z = (direction * optimum).Detach().RequiresGrad_();
-        Reno.NormRegulariser(z).Backward();
+        Reno.NormRegulariser(z).Sum().Backward();
         Assert.True(z.Grad!.Norm().ToDouble() < 1e-3, $"gradient norm at the optimum: {z.Grad!.Norm().ToDouble()}");
     }
 
@@ -85,6 +85,27 @@ public class RenoTests
             // the returned image is the best iterate's: regenerating from its noise gives it back
             using GenerationResult again = pipeline.Generate(request, result.Noise);
             Reference.AssertClose(result.Image, again.Images, "best iterate's image regenerated from its noise", rtol: 1e-4, atol: 1e-5);
+        }
+    }
+
+    [Fact]
+    public void SeedsOptimisedTogetherFollowTheTrajectoriesTheyFollowAlone()
+    {
+        using var scope = torch.NewDisposeScope();
+        (StableDiffusionModel sd, TextToImagePipeline pipeline, ClipScoreReward reward) = TinyModels();
+        using (sd) using (reward)
+        {
+            var rewards = new WeightedRewards([(reward, 1.0)]);
+            var options = new RenoOptions { Iterations = 4 };
+            var request = new TextToImageRequest("a red circle", [3, 4], 16, 16, 2, 3.0);
+            using RenoResult together = Reno.Optimize(pipeline, request, rewards, options);
+            for (int b = 0; b < 2; b++)
+            {
+                using RenoResult alone = Reno.Optimize(pipeline, request with { Seeds = [request.Seeds[b]] }, rewards, options);
+                Assert.Equal(alone.BestIteration, together.BestIterations[b]);
+                Assert.Equal(alone.Trace.Select(t => t.RewardLoss), together.Trace.Select(t => t.PerSample[b]), (x, y) => Math.Abs(x - y) < 1e-3 * Math.Max(1, Math.Abs(x)));
+                Reference.AssertClose(alone.Noise, together.Noise[b..(b + 1)], $"seed {request.Seeds[b]}: best noise alone vs together", rtol: 1e-3, atol: 1e-4);
+            }
         }
     }
 

@@ -1,0 +1,91 @@
+using Align.Alignment;
+using Align.Pipelines;
+using Align.Rewards;
+using Torch;
+
+namespace Training.Evaluation;
+
+/// <summary>How the evaluation produces a prompt's images for its seeds: plainly, or through an alignment method.</summary>
+public abstract class EvalMethod
+{
+    public abstract string Name { get; }
+
+    /// <returns>one image per seed [S, 3, H, W] in [0, 1], owned by the caller</returns>
+    public abstract Tensor Generate(TextToImagePipeline pipeline, TextToImageRequest request);
+
+    /// <summary>
+    /// Parses a method: <c>base</c>, <c>best_of_n:N:REWARD</c>, <c>reno:ITERATIONS:REWARD</c> or
+    /// <c>reno+best_of_n:ITERATIONS:N:REWARD</c>, with REWARD <c>clip</c> (the CLIP reward model) or <c>verifier</c>.
+    /// </summary>
+    public static EvalMethod Parse(string spec, IRewardModel? clip)
+    {
+        string[] p = spec.Split(':');
+        IRewardModel Reward(string name) => name switch
+        {
+            "clip" => clip ?? throw new ArgumentException($"method '{spec}' needs the CLIP reward model (--reward)"),
+            "verifier" => new ShapeWorldVerifierReward(),
+            _ => throw new ArgumentException($"unknown reward '{name}' in method '{spec}' (clip, verifier)"),
+        };
+        int Int(string s, string what) => int.TryParse(s, out int v) && v > 0 ? v : throw new ArgumentException($"method '{spec}': {what} must be a positive integer");
+        return (p[0], p.Length) switch
+        {
+            ("base", 1) => new BaseMethod(),
+            ("best_of_n", 3) => new BestOfNMethod(Int(p[1], "N"), Reward(p[2]), p[2]),
+            ("reno", 3) => new RenoMethod(Int(p[1], "ITERATIONS"), null, Reward(p[2]), p[2]),
+            ("reno+best_of_n", 4) => new RenoMethod(Int(p[1], "ITERATIONS"), Int(p[2], "N"), Reward(p[3]), p[3]),
+            _ => throw new ArgumentException($"unknown method '{spec}' (base, best_of_n:N:REWARD, reno:ITERATIONS:REWARD, reno+best_of_n:ITERATIONS:N:REWARD)"),
+        };
+    }
+
+    /// <summary>The candidate seeds of an evaluation seed: the seed itself first, so candidate 0 is the base image.</summary>
+    protected static long[] Candidates(long seed, int n) => Enumerable.Range(0, n).Select(j => seed + 100_000L * j).ToArray();
+}
+
+internal sealed class BaseMethod : EvalMethod
+{
+    public override string Name => "base";
+
+    public override Tensor Generate(TextToImagePipeline pipeline, TextToImageRequest request)
+    {
+        using GenerationResult result = pipeline.Generate(request);
+        return result.Images.Clone().DetachFromDisposeScope();
+    }
+}
+
+internal sealed class BestOfNMethod(int n, IRewardModel reward, string rewardName) : EvalMethod
+{
+    public override string Name => $"best-of-{n} ({rewardName})";
+
+    public override Tensor Generate(TextToImagePipeline pipeline, TextToImageRequest request)
+    {
+        using var scope = torch.NewDisposeScope();
+        var rewards = new WeightedRewards([(reward, 1.0)]);
+        var best = request.Seeds.Select(seed =>
+        {
+            using BestOfNResult r = BestOfN.Run(pipeline, request with { Seeds = Candidates(seed, n) }, rewards, 1, batchSize: 32);
+            return r.Images.Clone();
+        }).ToArray();
+        return torch.Cat(best).DetachFromDisposeScope();
+    }
+}
+
+internal sealed class RenoMethod(int iterations, int? startFromBestOf, IRewardModel reward, string rewardName) : EvalMethod
+{
+    public override string Name => startFromBestOf is int n ? $"ReNO {iterations} it. + best-of-{n} ({rewardName})" : $"ReNO {iterations} it. ({rewardName})";
+
+    public override Tensor Generate(TextToImagePipeline pipeline, TextToImageRequest request)
+    {
+        using var scope = torch.NewDisposeScope();
+        var rewards = new WeightedRewards([(reward, 1.0)]);
+        long[] seeds = request.Seeds.ToArray();
+        if (startFromBestOf is int n)
+            seeds = seeds.Select(seed =>
+            {
+                using BestOfNResult r = BestOfN.Run(pipeline, request with { Seeds = Candidates(seed, n) }, rewards, 1, batchSize: 32);
+                return r.Candidates[r.Selected[0]].Seed;
+            }).ToArray();
+        // all seeds of the prompt optimised as one batch of independent problems
+        using RenoResult result = Reno.Optimize(pipeline, request with { Seeds = seeds }, rewards, new RenoOptions { Iterations = iterations });
+        return result.Image.Clone().DetachFromDisposeScope();
+    }
+}
