@@ -11,7 +11,7 @@ public class AestheticRewardTests
     private static readonly int[] LinearIndices = [0, 2, 4, 6, 7];
 
     /// <summary>A CLIPModel directory (the tiny CLIP reward model) plus a random aesthetic_mlp.safetensors; returns the MLP's weights.</summary>
-    private static (string Dir, double[][,] Weights, double[][] Biases) WriteCheckpoint(bool dropLastLayer = false)
+    internal static (string Dir, double[][,] Weights, double[][] Biases) WriteCheckpoint(bool dropLastLayer = false)
     {
         string dir = Directory.CreateTempSubdirectory("aesthetic").FullName;
         foreach (string f in new[] { "config.json", "model.safetensors" })

@@ -37,7 +37,7 @@ public class HpsV2RewardTests
     };
 
     /// <summary>Writes the tiny CLIP reward model as an open_clip HPSv2 directory.</summary>
-    private static string WriteOpenClipDirectory(Action<Dictionary<string, Tensor>>? edit = null, string config = Config)
+    internal static string WriteOpenClipDirectory(Action<Dictionary<string, Tensor>>? edit = null, string config = Config)
     {
         string source = Reference.Model("tiny-clip-reward");
         string dir = Directory.CreateTempSubdirectory("hpsv2").FullName;
