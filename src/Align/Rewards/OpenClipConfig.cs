@@ -63,13 +63,13 @@ public sealed record OpenClipConfig(
             VisionWidth: Int(v, "width", 768, path),
             PatchSize: Int(v, "patch_size", 16, path),
             VisionHeadWidth: Int(v, "head_width", 64, path),
-            VisionMlpRatio: Double(v, "mlp_ratio", 4.0),
+            VisionMlpRatio: Real(v, "mlp_ratio", 4.0),
             ContextLength: Int(t, "context_length", 77, path),
             VocabSize: Int(t, "vocab_size", 49408, path),
             TextWidth: Int(t, "width", 512, path),
             TextHeads: Int(t, "heads", 8, path),
             TextLayers: Int(t, "layers", 12, path),
-            TextMlpRatio: Double(t, "mlp_ratio", 4.0),
+            TextMlpRatio: Real(t, "mlp_ratio", 4.0),
             ImageMean: Floats(preprocess, "mean", path),
             ImageStd: Floats(preprocess, "std", path),
             Source: path);
@@ -140,7 +140,7 @@ public sealed record OpenClipConfig(
         return value;
     }
 
-    private static double Double(JsonElement e, string key, double fallback) =>
+    private static double Real(JsonElement e, string key, double fallback) =>
         e.TryGetProperty(key, out JsonElement v) ? v.GetDouble() : fallback;
 
     private static float[]? Floats(JsonElement? e, string key, string path)
