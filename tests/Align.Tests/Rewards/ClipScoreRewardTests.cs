@@ -41,4 +41,21 @@ public class ClipScoreRewardTests
         var e = Assert.Throws<ArgumentException>(() => reward.Score(image, texts));
         Assert.Contains("prompts", e.Message);
     }
+
+    [Fact]
+    public void PickScoreNamedRewardMatchesReferenceScoresAndPixelGradients()
+    {
+        using var scope = torch.NewDisposeScope();
+        using ClipScoreReward reward = ClipScoreReward.FromPretrained(Reference.Model("tiny-clip-reward"), "pickscore");
+        Assert.Equal("pickscore", reward.Name);
+        using SafetensorsFile refs = Reference.Open("tiny-clip-reward.safetensors");
+        string[] texts = Reference.MetadataJson(refs, "texts").EnumerateArray().Select(e => e.GetString()!).ToArray();
+        // From CLIPProcessor's own pixel values, so the scores and gradients are exactly transformers' computation.
+        Tensor pixels = refs.Load("img40x48.pixel_values").RequiresGrad_();
+        Tensor scores = reward.ScorePixelValues(pixels.Expand(texts.Length, -1, -1, -1), texts);
+        Reference.AssertClose(refs.Load("score.f32"), scores, "scores");
+        scores[0].Backward();
+        // The gradient's entries are ~1e-2 (max 0.05), so the README's 1e-4·max(1, |ref|) would hide a 1% error: 1e-6 absolute.
+        Reference.AssertClose(refs.Load("grad_score0_wrt_pixel_values.f64"), pixels.Grad!, "d score[0] / d pixel values", rtol: 0, atol: 1e-6);
+    }
 }

@@ -1,0 +1,70 @@
+using System.Text.Json;
+using Align.Models;
+using Torch;
+
+namespace Align.Rewards;
+
+/// <summary>Loads a reward model from a directory, recognising its layout from the files in it.</summary>
+public static class RewardModels
+{
+    /// <summary>
+    /// Recognises, in this order: <c>open_clip_config.json</c> → <see cref="HpsV2Reward"/>;
+    /// <c>aesthetic_mlp.safetensors</c> → <see cref="AestheticReward"/>; a transformers CLIPModel <c>config.json</c>
+    /// (with <c>text_config</c> and <c>vision_config</c>) → <see cref="ClipScoreReward"/> (CLIP score or PickScore).
+    /// The model is put in eval mode on <paramref name="device"/>.
+    /// </summary>
+    /// <param name="name">the reward's name in requests and responses (e.g. "hpsv2", "pickscore")</param>
+    /// <exception cref="ModelLoadException">no known layout, or files of one that do not load</exception>
+    public static IRewardModel Load(string directory, string name, Device device)
+    {
+        if (!Directory.Exists(directory)) throw new ModelLoadException($"{directory}: directory not found");
+        IRewardModel reward = Recognise(directory) switch
+        {
+            Layout.OpenClip => HpsV2Reward.FromPretrained(directory, name),
+            Layout.Aesthetic => AestheticReward.FromPretrained(directory, name),
+            Layout.TransformersClip => ClipScoreReward.FromPretrained(directory, name),
+            _ => throw new ModelLoadException(
+                $"{directory}: not a reward model directory: expected {OpenClipConfig.FileName} (HPSv2), {AestheticReward.MlpFileName} " +
+                "with a CLIPModel config.json (aesthetic predictor), or a transformers CLIPModel config.json with text_config and " +
+                "vision_config (CLIP score, PickScore)"),
+        };
+        if (device == Device.CPU) return reward;
+        try
+        {
+            switch (reward)
+            {
+                case HpsV2Reward h: h.Model.To(device); break;
+                case AestheticReward a: a.To(device); break;
+                case ClipScoreReward c: c.Model.To(device); break;
+            }
+            return reward;
+        }
+        catch
+        {
+            reward.Dispose();
+            throw;
+        }
+    }
+
+    private enum Layout { Unknown, OpenClip, Aesthetic, TransformersClip }
+
+    private static Layout Recognise(string directory)
+    {
+        if (File.Exists(Path.Combine(directory, OpenClipConfig.FileName))) return Layout.OpenClip;
+        if (File.Exists(Path.Combine(directory, AestheticReward.MlpFileName))) return Layout.Aesthetic;
+        string config = Path.Combine(directory, "config.json");
+        if (!File.Exists(config)) return Layout.Unknown;
+        try
+        {
+            using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(config));
+            JsonElement root = doc.RootElement;
+            return root.ValueKind == JsonValueKind.Object && root.TryGetProperty("text_config", out _) && root.TryGetProperty("vision_config", out _)
+                ? Layout.TransformersClip
+                : Layout.Unknown;
+        }
+        catch (JsonException e)
+        {
+            throw new ModelLoadException($"{config}: {e.Message}");
+        }
+    }
+}
