@@ -242,11 +242,11 @@ public sealed class AttendAndExcite(TextToImagePipeline pipeline)
 
     private static void CheckTokens(ClipTokenizer tokenizer, string prompt, int[] tokens)
     {
-        if (tokens.Length == 0) throw new ArgumentException("at least one subject token index is needed", nameof(prompt));
+        if (tokens.Length == 0) throw new ArgumentException("at least one subject token index is needed", "TokenIndices");
         int count = Math.Min(tokenizer.Tokenize(prompt).Count, tokenizer.ModelMaxLength - 2);
         foreach (int index in tokens)
             if (index < 1 || index > count)
-                throw new ArgumentException($"token index {index} is not a prompt token (1 to {count}; 0 is the start token)", nameof(prompt));
+                throw new ArgumentException($"token index {index} is not a prompt token (1 to {count}; 0 is the start token)", "TokenIndices");
     }
 
     private static Tensor Repeat(Tensor t, int batch) => batch == 1 ? t : t.Repeat(batch, 1, 1);
