@@ -64,6 +64,9 @@ public sealed class TextToImagePipeline
         return torch.Cat(parts).To(Device).MoveToOuterScope();
     }
 
+    /// <summary>The generator for noise a scheduler injects between steps (LCM): drawn from the first seed's stream, so runs repeat exactly.</summary>
+    public static Generator NewStepNoise(long firstSeed) => new(unchecked((ulong)firstSeed) ^ 0x9E3779B97F4A7C15UL);
+
     public Device Device => Model.UNet.Parameters().First().Device;
 
     /// <summary>The UNet's precision; latents stay float32 between steps and are cast for each UNet call (as diffusers' schedulers upcast).</summary>
@@ -117,8 +120,7 @@ public sealed class TextToImagePipeline
             Tensor? timeCond = Model.UNet.Config.TimeCondProjDim is int dim ? GuidanceEmbedding.Create(r.Guidance, batch, dim, Device).To(DType) : null;
 
             scheduler.SetTimesteps(r.Steps);
-            // Noise a scheduler injects between steps (LCM) is drawn from the first seed's stream, so runs repeat exactly.
-            using var stepNoise = new Generator(unchecked((ulong)seeds[0]) ^ 0x9E3779B97F4A7C15UL);
+            using Generator stepNoise = NewStepNoise(seeds[0]);
             Tensor x = (latents?.To(Device) ?? torch.Cat(requests.Select(InitialLatents).ToArray())) * scheduler.InitNoiseSigma;
             IReadOnlyList<double> timesteps = scheduler.Timesteps.ToArray();
             for (int i = 0; i < timesteps.Count; i++)

@@ -39,6 +39,14 @@ public sealed class Attention : Module
     public Linear to_v { get; }
     public ModuleList to_out { get; }
 
+    /// <summary>
+    /// When set, cross-attention (a call with a context) is computed explicitly and this receives its probabilities
+    /// softmax(QKᵀ/√d) as [B·heads, N, T] (diffusers' <c>AttendExciteAttnProcessor</c>), autograd intact; when null the fused
+    /// kernel runs as usual. The tensor belongs to this call's dispose scope: detach it from the scope to keep it.
+    /// This is model state: set it only while no other run uses the model.
+    /// </summary>
+    public Action<Tensor>? CrossAttentionProbabilitiesHook { get; set; }
+
     /// <param name="hidden">[B, N, C] tokens or a [B, C, H, W] map</param>
     /// <param name="context">cross-attention keys/values [B, M, D]; null for self-attention</param>
     public Tensor Forward(Tensor hidden, Tensor? context = null)
@@ -58,7 +66,10 @@ public sealed class Attention : Module
             q = q.Float();
             k = k.Float();
         }
-        Tensor attended = F.ScaledDotProductAttention(q, k, _upcast && dtype != DType.Float32 ? v.Float() : v).To(dtype);
+        Tensor vv = _upcast && dtype != DType.Float32 ? v.Float() : v;
+        Tensor attended = (context is not null && CrossAttentionProbabilitiesHook is { } hook
+            ? AttendObserved(q, k, vv, hook)
+            : F.ScaledDotProductAttention(q, k, vv)).To(dtype);
         long b = attended.Size(0), n = attended.Size(2);
         Tensor merged = attended.Transpose(1, 2).Reshape(b, n, _heads * _dimHead);
         Tensor output = ((Linear)to_out[0]).Forward(merged);
@@ -66,6 +77,15 @@ public sealed class Attention : Module
         if (_residualConnection) output = output + hidden;
         if (_rescaleOutputFactor != 1.0) output = output / _rescaleOutputFactor;
         return output.MoveToOuterScope();
+    }
+
+    // The unfused path of diffusers' AttnProcessor: get_attention_scores, then probabilities × values.
+    private Tensor AttendObserved(Tensor q, Tensor k, Tensor v, Action<Tensor> hook)
+    {
+        Tensor scores = q.Matmul(k.Transpose(-2, -1)) * (1.0 / Math.Sqrt(_dimHead));
+        Tensor probabilities = F.Softmax(scores, -1);
+        hook(probabilities.Reshape(-1, probabilities.Size(2), probabilities.Size(3)));
+        return probabilities.Matmul(v);
     }
 
     private Tensor SplitHeads(Tensor t) => t.View(t.Size(0), t.Size(1), _heads, _dimHead).Transpose(1, 2);

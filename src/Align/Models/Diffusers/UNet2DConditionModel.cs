@@ -94,6 +94,16 @@ public sealed class UNet2DConditionModel : Module
     public void SavePretrained(string directory, DType? dtype = null) =>
         Pretrained.Save(this, directory, "diffusion_pytorch_model", path => ConfigFile.Write(path, Config, DiffusersConfig.Header("UNet2DConditionModel")), dtype);
 
+    /// <summary>
+    /// Sets <see cref="Attention.CrossAttentionProbabilitiesHook"/> on every attention layer (null clears them); the hook gets
+    /// the layer's dotted name (e.g. <c>up_blocks.1.attentions.0.transformer_blocks.0.attn2</c>) and its probabilities.
+    /// </summary>
+    public void SetCrossAttentionHook(Action<string, Tensor>? hook)
+    {
+        foreach ((string name, Module module) in NamedModules())
+            if (module is Attention layer) layer.CrossAttentionProbabilitiesHook = hook is null ? null : p => hook(name, p);
+    }
+
     /// <summary>Predicts the noise (or v / sample, per the scheduler) for latents at the given timesteps.</summary>
     /// <param name="sample">latents [B, C, H, W]</param>
     /// <param name="timesteps">one timestep for the batch (0-d or [1]) or one per sample [B]</param>
