@@ -9,8 +9,10 @@ grep -qx "/.gpu/" .git/info/exclude 2>/dev/null || { mkdir -p .git/info; echo "/
 rm -rf .gpu && mkdir -p .gpu/ref/models
 dotnet build bench/Models.Bench -c Release -v quiet -nologo -clp:NoSummary
 dotnet build bench/Load.Bench -c Release -v quiet -nologo -clp:NoSummary
+dotnet build src/Training -c Release -v quiet -nologo -clp:NoSummary
 cp -r bench/Models.Bench/bin/Release/net10.0 .gpu/models && rm -rf .gpu/models/linux-x64
 cp -r bench/Load.Bench/bin/Release/net10.0 .gpu/load
+cp -r src/Training/bin/Release/net10.0 .gpu/train
 cp -r ../shared/ref/models/tiny-sd15 .gpu/ref/models/
 dotnet_root=$(dirname "$(readlink -f "$(command -v dotnet)")")
 tar -C "$dotnet_root" -cJf .gpu/dotnet-runtime.tar.xz dotnet host shared/Microsoft.NETCore.App shared/Microsoft.AspNetCore.App

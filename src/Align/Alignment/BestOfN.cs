@@ -1,3 +1,4 @@
+using Align.Rewards;
 using Align.Pipelines;
 using Torch;
 
@@ -20,7 +21,7 @@ public static class BestOfN
 {
     /// <param name="request">the prompt and options; its seeds are the n candidates</param>
     /// <param name="onCandidates">after each batch: candidates scored so far, n, and the best total so far</param>
-    public static BestOfNResult Run(TextToImagePipeline pipeline, TextToImageRequest request, WeightedRewards rewards, int topK, int batchSize,
+    public static BestOfNResult Run(TextToImagePipeline pipeline, TextToImageRequest request, RewardEnsemble rewards, int topK, int batchSize,
         Action<int, int, double>? onCandidates = null, CancellationToken cancel = default)
     {
         int n = request.Seeds.Count;
@@ -36,7 +37,7 @@ public static class BestOfN
             long[] seeds = request.Seeds.Skip(start).Take(batchSize).ToArray();
             using GenerationResult result = pipeline.Generate(request with { Seeds = seeds }, cancel: cancel);
             string[] prompts = Enumerable.Repeat(request.Prompt, seeds.Length).ToArray();
-            (Tensor total, IReadOnlyDictionary<string, Tensor> each) = rewards.Score(result.Images, prompts);
+            (Tensor total, IReadOnlyDictionary<string, Tensor> each) = rewards.ScoreAll(result.Images, prompts);
             float[] totals = total.To(Device.CPU, DType.Float32).ToArray<float>();
             Dictionary<string, float[]> perReward = each.ToDictionary(kv => kv.Key, kv => kv.Value.To(Device.CPU, DType.Float32).ToArray<float>());
             for (int i = 0; i < seeds.Length; i++)

@@ -1,3 +1,4 @@
+using Align.Rewards;
 using System.Diagnostics;
 using Align.Pipelines;
 using Torch;
@@ -35,11 +36,11 @@ public static class Reno
 {
     /// <param name="request">one prompt; each seed gives one starting noise and one optimised image</param>
     /// <param name="onIteration">called after each iteration with its losses and rewards</param>
-    public static RenoResult Optimize(TextToImagePipeline pipeline, TextToImageRequest request, WeightedRewards rewards, RenoOptions options,
+    public static RenoResult Optimize(TextToImagePipeline pipeline, TextToImageRequest request, RewardEnsemble rewards, RenoOptions options,
         Action<RenoIteration>? onIteration = null, CancellationToken cancel = default)
     {
         if (!rewards.IsDifferentiable)
-            throw new ArgumentException($"ReNO needs differentiable rewards; not differentiable: {string.Join(", ", rewards.Members.Where(m => !m.Model.IsDifferentiable).Select(m => m.Model.Name))}");
+            throw new ArgumentException($"ReNO needs differentiable rewards; not differentiable: {string.Join(", ", rewards.Members.Where(m => m.Weight != 0 && !m.Reward.IsDifferentiable).Select(m => m.Reward.Name))}");
         if (options.Iterations < 1) throw new ArgumentException($"iterations must be at least 1, got {options.Iterations}");
         var watch = Stopwatch.StartNew();
         using var scope = torch.NewDisposeScope();
@@ -97,11 +98,11 @@ public static class Reno
     /// reward-only loss −Σ wᵢ·rewardᵢ, the images [B, 3, H, W] and each reward's scores, all in the graph from z.
     /// </summary>
     public static (Tensor Loss, Tensor RewardLoss, Tensor Image, IReadOnlyDictionary<string, Tensor> Rewards) Losses(TextToImagePipeline pipeline,
-        TextToImageRequest request, Tensor z, WeightedRewards rewards, double regWeight, CancellationToken cancel = default)
+        TextToImageRequest request, Tensor z, RewardEnsemble rewards, double regWeight, CancellationToken cancel = default)
     {
         using var scope = torch.NewDisposeScope();
         GenerationResult result = pipeline.GenerateDifferentiable(request, z, cancel: cancel);
-        (Tensor total, IReadOnlyDictionary<string, Tensor> each) = rewards.Score(result.Images, Enumerable.Repeat(request.Prompt, request.Seeds.Count).ToArray());
+        (Tensor total, IReadOnlyDictionary<string, Tensor> each) = rewards.ScoreAll(result.Images, Enumerable.Repeat(request.Prompt, request.Seeds.Count).ToArray());
         Tensor rewardLoss = -total;
         Tensor loss = rewardLoss + NormRegulariser(z) * regWeight;
         foreach (Tensor t in each.Values) t.MoveToOuterScope();

@@ -25,7 +25,10 @@ public sealed class PromptCache(PromptEncoder encoder, int capacity) : IDisposab
     public long Hits { get; private set; }
     public long Misses { get; private set; }
 
-    /// <summary>The embeddings of the prompt, from the cache or encoded now; the caller owns (and disposes) the result.</summary>
+    /// <summary>
+    /// The embeddings of the prompt (with its "(word:weight)" weights applied, see <see cref="Text.PromptWeights"/>), from the
+    /// cache or encoded now; the caller owns (and disposes) the result.
+    /// </summary>
     public PromptEmbeddings Get(string prompt, string? negative, bool guidance, int? clipSkip = null)
     {
         var key = new Key(prompt, negative, guidance, clipSkip);
@@ -39,7 +42,7 @@ public sealed class PromptCache(PromptEncoder encoder, int capacity) : IDisposab
                 return Copy(node.Value.Value);
             }
         }
-        PromptEmbeddings fresh = Detached(encoder.Encode(prompt, negative, guidance, clipSkip));
+        PromptEmbeddings fresh = Detached(encoder.EncodeWeighted(prompt, negative, guidance, clipSkip));
         lock (_lock)
         {
             Misses++;

@@ -113,7 +113,7 @@ public sealed class TextToImagePipeline
             using (Autograd.NoGrad())
                 foreach (TextToImageRequest q in requests)
                     prompts.Add(Prompts?.Get(q.Prompt, q.NegativePrompt, guidance, q.ClipSkip)
-                                ?? Model.Prompts.Encode(q.Prompt, q.NegativePrompt, guidance, q.ClipSkip));
+                                ?? Model.Prompts.EncodeWeighted(q.Prompt, q.NegativePrompt, guidance, q.ClipSkip));
             Tensor context = PerImage(requests, prompts, p => p.Conditional);
             if (guidance) context = torch.Cat([PerImage(requests, prompts, p => p.Unconditional!), context]);
             AddedConditions? added = Model.IsXL ? AddedConditions(requests, prompts, guidance) : null;

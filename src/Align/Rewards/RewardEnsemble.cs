@@ -99,5 +99,19 @@ public sealed class RewardEnsemble : IRewardModel
         }
     }
 
+    /// <summary>Each member's scores [B] and the weighted total [B], each reward run once (the graph kept when grad mode is on).</summary>
+    public (Tensor Total, IReadOnlyDictionary<string, Tensor> Each) ScoreAll(Tensor images, IReadOnlyList<string> prompts)
+    {
+        IReadOnlyDictionary<string, Tensor> each = ScoreEach(images, prompts);
+        using var scope = torch.NewDisposeScope();
+        Tensor? total = null;
+        foreach (WeightedReward m in _members.Where(m => m.Weight != 0))
+        {
+            Tensor weighted = each[m.Reward.Name] * m.Weight;
+            total = total is null ? weighted : total + weighted;
+        }
+        return (total!.MoveToOuterScope(), each);
+    }
+
     public void Dispose() { }
 }

@@ -19,6 +19,9 @@ public sealed class RequestValidator(ModelCatalog catalog, IOptions<LimitsOption
         if (input.NegativePrompt?.Length > l.MaxPromptLength)
             throw ServiceException.Invalid("negative_prompt", $"negative_prompt is {input.NegativePrompt.Length} characters; the limit is {l.MaxPromptLength}");
 
+        CheckWeights(prompt, "prompt");
+        if (input.NegativePrompt is not null) CheckWeights(input.NegativePrompt, "negative_prompt");
+
         string modelName = string.IsNullOrEmpty(input.Model) ? catalog.DefaultModel : input.Model;
         ModelOptions model = catalog.Find(modelName)
             ?? throw new ServiceException(ErrorCode.NotFound, $"model '{modelName}' is not served here (models: {string.Join(", ", catalog.Configured.Select(m => m.Name))})", "model");
@@ -49,6 +52,19 @@ public sealed class RequestValidator(ModelCatalog catalog, IOptions<LimitsOption
             adapters, alignment);
     }
 
+    // Prompts may weight words A1111-style, "(red:1.3)"; a malformed one is refused here, not on the device.
+    private static void CheckWeights(string prompt, string field)
+    {
+        try
+        {
+            Align.Text.PromptWeights.Parse(prompt);
+        }
+        catch (ArgumentException e)
+        {
+            throw ServiceException.Invalid(field, $"{field}: {e.Message}");
+        }
+    }
+
     private static int Size(int? value, string field, int max, ServedModel model)
     {
         int size = value ?? model.DefaultSize, f = model.SizeMultiple;
@@ -74,7 +90,15 @@ public sealed class RequestValidator(ModelCatalog catalog, IOptions<LimitsOption
             throw ServiceException.Invalid($"alignment.{given}", $"alignment.{given} does not apply to method '{method}'");
         if (method == AlignmentOptions.None) return AlignmentOptions.Default;
         if (method == "attend_excite")
-            throw new ServiceException(ErrorCode.Unimplemented, "alignment method 'attend_excite' is not available on this server yet", "alignment.method");
+        {
+            if (model.Model.IsXL) throw new ServiceException(ErrorCode.Unimplemented, "attend_excite is not available for SDXL models", "alignment.method");
+            List<int>? tokens = a.TokenIndices;
+            if (tokens is { Count: 0 }) throw ServiceException.Invalid("alignment.token_indices", "alignment.token_indices must not be empty (leave it out to choose the subjects automatically)");
+            int max = model.Model.Text[0].Encoder.Config.MaxPositionEmbeddings - 1;
+            if (tokens?.Cast<int?>().FirstOrDefault(t => t < 1 || t >= max) is int bad)
+                throw ServiceException.Invalid("alignment.token_indices", $"token indices must be between 1 and {max - 1} (0 is the start token), got {bad}");
+            return new AlignmentOptions(method, new Dictionary<string, double>(), TokenIndices: tokens);
+        }
 
         IReadOnlyDictionary<string, double> rewards = Rewards(a.Rewards, model, differentiable: method == "reno");
         if (method == "best_of_n")

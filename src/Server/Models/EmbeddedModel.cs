@@ -32,7 +32,7 @@ public static class EmbeddedModel
                 AlignmentRewards = new() { [ClipReward] = 1.0 } }],
             Rewards =
             [
-                new RewardOptions { Name = ClipReward, Kind = "clip", Path = Path.Combine(root, "reward"), Device = device },
+                new RewardOptions { Name = ClipReward, Kind = "model", Path = Path.Combine(root, "reward"), Device = device },
                 new RewardOptions { Name = VerifierReward, Kind = "shapeworld-verifier" },
             ],
         };

@@ -85,17 +85,23 @@ public sealed class ModelCatalog : IDisposable
 
     private static IRewardModel LoadReward(RewardOptions r) => r.Kind switch
     {
-        "clip" => LoadClip(r),
         "shapeworld-verifier" => new ShapeWorldVerifierReward(r.Name),
-        _ => throw new InvalidOperationException($"reward {r.Name}: unknown Kind '{r.Kind}' (known: clip, shapeworld-verifier)"),
+        "" or "model" or "clip" => Frozen(RewardModels.Load(
+            r.Path ?? throw new InvalidOperationException($"reward {r.Name}: Path is required for a reward model"), r.Name, Device.Parse(r.Device))),
+        _ => throw new InvalidOperationException($"reward {r.Name}: unknown Kind '{r.Kind}' (model, shapeworld-verifier)"),
     };
 
-    private static ClipScoreReward LoadClip(RewardOptions r)
+    // Serving only scores: evaluation mode (no dropout) and no gradients for the weights (ReNO differentiates the pixels).
+    private static IRewardModel Frozen(IRewardModel reward)
     {
-        var reward = ClipScoreReward.FromPretrained(r.Path ?? throw new InvalidOperationException($"reward {r.Name}: Path is required for kind clip"), r.Name);
-        reward.Model.Eval().RequiresGrad_(false);
-        Device device = Device.Parse(r.Device);
-        if (device != Device.CPU) reward.Model.To(device);
+        Torch.NN.Module[] modules = reward switch
+        {
+            ClipScoreReward c => [c.Model],
+            HpsV2Reward h => [h.Model],
+            AestheticReward a => [a.Clip, a.Mlp],
+            _ => [],
+        };
+        foreach (Torch.NN.Module m in modules) m.Eval().RequiresGrad_(false);
         return reward;
     }
 

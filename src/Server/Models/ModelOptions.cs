@@ -39,8 +39,11 @@ public sealed class RewardOptions
 {
     public string Name { get; set; } = "";
 
-    /// <summary>"clip" (a transformers CLIPModel directory with its tokenizer) or "shapeworld-verifier".</summary>
-    public string Kind { get; set; } = "";
+    /// <summary>
+    /// "model": a reward model directory, its layout recognised (transformers CLIPModel: CLIP score or PickScore; open_clip:
+    /// HPSv2; CLIPModel + aesthetic_mlp.safetensors: LAION aesthetic predictor); or "shapeworld-verifier" (no files).
+    /// </summary>
+    public string Kind { get; set; } = "model";
 
     public string? Path { get; set; }
 

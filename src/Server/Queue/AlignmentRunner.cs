@@ -20,17 +20,18 @@ public sealed class AlignmentRunner(IOptions<QueueOptions> options, ServerMetric
     {
         GenerationRequest r = item.Request;
         AlignmentOptions a = r.Alignment;
-        var rewards = new WeightedRewards(a.Rewards.Select(kv => (model.Rewards.First(m => m.Name == kv.Key), kv.Value)).ToArray());
+        RewardEnsemble? rewards = a.Rewards.Count > 0 ? RewardEnsemble.FromWeights(a.Rewards, model.Rewards.ToDictionary(m => m.Name)) : null;
         var watch = Stopwatch.StartNew();
         return a.Method switch
         {
-            "best_of_n" => BestOf(model, item, rewards, a.N!.Value, a.TopK ?? 1, watch, cancel),
-            "reno" => Reno(model, item, rewards, watch, cancel),
+            "best_of_n" => BestOf(model, item, rewards!, a.N!.Value, a.TopK ?? 1, watch, cancel),
+            "reno" => Reno(model, item, rewards!, watch, cancel),
+            "attend_excite" => Attend(model, item, watch, cancel),
             _ => throw new InvalidOperationException($"no runner for alignment method '{a.Method}'"),
         };
     }
 
-    private (Tensor, long[][], AlignmentReport[]) BestOf(ServedModel model, WorkItem item, WeightedRewards rewards, int n, int topK, Stopwatch watch,
+    private (Tensor, long[][], AlignmentReport[]) BestOf(ServedModel model, WorkItem item, RewardEnsemble rewards, int n, int topK, Stopwatch watch,
         CancellationToken cancel)
     {
         GenerationRequest r = item.Request;
@@ -41,7 +42,7 @@ public sealed class AlignmentRunner(IOptions<QueueOptions> options, ServerMetric
         return (result.Images.Clone(), [seeds], [new AlignmentReport(r.Alignment.Method, n, trace)]);
     }
 
-    private BestOfNResult Search(ServedModel model, WorkItem item, WeightedRewards rewards, int n, int topK, CancellationToken cancel)
+    private BestOfNResult Search(ServedModel model, WorkItem item, RewardEnsemble rewards, int n, int topK, CancellationToken cancel)
     {
         GenerationRequest r = item.Request;
         var request = new TextToImageRequest(r.Prompt, Enumerable.Range(0, n).Select(i => r.Seed + i).ToArray(), r.Width, r.Height, r.Steps,
@@ -50,7 +51,29 @@ public sealed class AlignmentRunner(IOptions<QueueOptions> options, ServerMetric
             item.Publish(new ProgressEvent(r.Id, "candidates", done, total, new Dictionary<string, double> { ["best"] = best })), cancel);
     }
 
-    private (Tensor, long[][], AlignmentReport[]) Reno(ServedModel model, WorkItem item, WeightedRewards rewards, Stopwatch watch, CancellationToken cancel)
+    // Attend-and-Excite: progress and trace carry each subject token's max attention (mean over the images) per step; the
+    // trace's loss is the reference's, max over tokens of (1 − max attention), averaged over the images.
+    private (Tensor, long[][], AlignmentReport[]) Attend(ServedModel model, WorkItem item, Stopwatch watch, CancellationToken cancel)
+    {
+        GenerationRequest r = item.Request;
+        var options = new AttendAndExciteOptions { TokenIndices = r.Alignment.TokenIndices };
+        var request = new TextToImageRequest(r.Prompt, r.Seeds, r.Width, r.Height, r.Steps, r.Guidance,
+            string.IsNullOrEmpty(r.NegativePrompt) ? null : r.NegativePrompt);
+        var trace = new List<AlignmentIteration>();
+        using GenerationResult result = new AttendAndExcite(model.Pipeline).Generate(request, options, p =>
+        {
+            var attention = new Dictionary<string, double>();
+            for (int t = 0; t < p.TokenIndices.Count; t++) attention[$"attention[{p.TokenIndices[t]}]"] = p.MaxAttention.Average(image => image[t]);
+            double loss = p.MaxAttention.Average(image => image.Max(v => 1 - v));
+            trace.Add(new AlignmentIteration(p.Step, loss, attention));
+            item.Publish(new ProgressEvent(r.Id, "attend", p.Step, p.Total, attention));
+        }, cancel);
+        double gain = trace.Count > 0 ? trace[0].Loss - trace[^1].Loss : 0;
+        metrics.AlignmentRun(r.Alignment.Method, r.Steps, gain, watch.Elapsed / Math.Max(1, r.Steps));
+        return (result.Images.Clone(), [r.Seeds.ToArray()], [new AlignmentReport(r.Alignment.Method, trace.Count, trace)]);
+    }
+
+    private (Tensor, long[][], AlignmentReport[]) Reno(ServedModel model, WorkItem item, RewardEnsemble rewards, Stopwatch watch, CancellationToken cancel)
     {
         GenerationRequest r = item.Request;
         AlignmentOptions a = r.Alignment;

@@ -71,6 +71,11 @@ public sealed class BatchRunner(ModelCatalog catalog, AlignmentRunner alignment,
         {
             foreach (WorkItem item in live) item.Fail(e);
         }
+        catch (ArgumentException e) when (method != AlignmentOptions.None)
+        {
+            // what an alignment method can only check against the prompt itself (e.g. no subject tokens found)
+            foreach (WorkItem item in live) item.Fail(ServiceException.Invalid("alignment", e.Message));
+        }
         catch (Exception e)
         {
             log.LogError(e, "batch of {Count} requests ({First}) failed", live.Count, first.Id);

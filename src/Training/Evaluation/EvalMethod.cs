@@ -59,7 +59,7 @@ internal sealed class BestOfNMethod(int n, IRewardModel reward, string rewardNam
     public override Tensor Generate(TextToImagePipeline pipeline, TextToImageRequest request)
     {
         using var scope = torch.NewDisposeScope();
-        var rewards = new WeightedRewards([(reward, 1.0)]);
+        var rewards = new RewardEnsemble([new WeightedReward(reward, 1.0)]);
         var best = request.Seeds.Select(seed =>
         {
             using BestOfNResult r = BestOfN.Run(pipeline, request with { Seeds = Candidates(seed, n) }, rewards, 1, batchSize: 32);
@@ -76,7 +76,7 @@ internal sealed class RenoMethod(int iterations, int? startFromBestOf, IRewardMo
     public override Tensor Generate(TextToImagePipeline pipeline, TextToImageRequest request)
     {
         using var scope = torch.NewDisposeScope();
-        var rewards = new WeightedRewards([(reward, 1.0)]);
+        var rewards = new RewardEnsemble([new WeightedReward(reward, 1.0)]);
         long[] seeds = request.Seeds.ToArray();
         if (startFromBestOf is int n)
             seeds = seeds.Select(seed =>

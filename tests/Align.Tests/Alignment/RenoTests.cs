@@ -23,7 +23,7 @@ public class RenoTests
         (StableDiffusionModel sd, TextToImagePipeline pipeline, ClipScoreReward reward) = TinyModels();
         using (sd) using (reward)
         {
-            var rewards = new WeightedRewards([(reward, 1.0)]);
+            var rewards = new RewardEnsemble([new WeightedReward(reward, 1.0)]);
             var request = new TextToImageRequest("a red circle", [3], 16, 16, 2, 3.0);
             Tensor z = pipeline.InitialLatents(request).Detach().RequiresGrad_();
             (Tensor loss, _, _, _) = Reno.Losses(pipeline, request, z, rewards, regWeight: 0.01);
@@ -75,7 +75,7 @@ public class RenoTests
         (StableDiffusionModel sd, TextToImagePipeline pipeline, ClipScoreReward reward) = TinyModels();
         using (sd) using (reward)
         {
-            var rewards = new WeightedRewards([(reward, 1.0)]);
+            var rewards = new RewardEnsemble([new WeightedReward(reward, 1.0)]);
             var request = new TextToImageRequest("a red circle", [3], 16, 16, 2, 3.0);
             using RenoResult result = Reno.Optimize(pipeline, request, rewards, new RenoOptions { Iterations = 8 });
             Assert.Equal(8, result.Trace.Count);
@@ -95,7 +95,7 @@ public class RenoTests
         (StableDiffusionModel sd, TextToImagePipeline pipeline, ClipScoreReward reward) = TinyModels();
         using (sd) using (reward)
         {
-            var rewards = new WeightedRewards([(reward, 1.0)]);
+            var rewards = new RewardEnsemble([new WeightedReward(reward, 1.0)]);
             var options = new RenoOptions { Iterations = 4 };
             var request = new TextToImageRequest("a red circle", [3, 4], 16, 16, 2, 3.0);
             using RenoResult together = Reno.Optimize(pipeline, request, rewards, options);
@@ -119,7 +119,7 @@ public class RenoTests
             using var cancel = new CancellationTokenSource();
             int seen = 0;
             Assert.ThrowsAny<OperationCanceledException>(() => Reno.Optimize(pipeline, new TextToImageRequest("a red circle", [3], 16, 16, 2, 3.0),
-                new WeightedRewards([(reward, 1.0)]), new RenoOptions { Iterations = 50 }, it =>
+                new RewardEnsemble([new WeightedReward(reward, 1.0)]), new RenoOptions { Iterations = 50 }, it =>
                 {
                     seen++;
                     if (it.Iteration == 2) cancel.Cancel();
@@ -135,7 +135,7 @@ public class RenoTests
         using (sd) using (reward)
         {
             var e = Assert.Throws<ArgumentException>(() => Reno.Optimize(pipeline, new TextToImageRequest("a red circle", [3], 16, 16, 2, 3.0),
-                new WeightedRewards([(reward, 1.0), (new ShapeWorldVerifierReward(), 1.0)]), new RenoOptions()));
+                new RewardEnsemble([new WeightedReward(reward, 1.0), new WeightedReward(new ShapeWorldVerifierReward(), 1.0)]), new RenoOptions()));
             Assert.Contains("shapeworld-verifier", e.Message);
         }
     }

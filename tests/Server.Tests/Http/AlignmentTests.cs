@@ -63,6 +63,38 @@ public sealed class AlignmentTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AttendAndExciteReportsTheSubjectTokensAttentionPerStep()
+    {
+        HttpResponseMessage r = await Server.Generate(new { prompt = "a red circle and a blue square", steps = 6, seed = 3, alignment = new { method = "attend_excite" } });
+        JsonElement body = await InProcessServer.Json(r);
+        Assert.True(r.StatusCode == HttpStatusCode.OK, body.ToString());
+        JsonElement[] trace = body.GetProperty("alignment").GetProperty("trace").EnumerateArray().ToArray();
+        Assert.Equal(6, trace.Length);
+        // the subjects chosen from the caption: "circle" and "square" (token 0 is the start token)
+        Assert.Equal(["attention[3]", "attention[7]"], trace[0].GetProperty("rewards").EnumerateObject().Select(p => p.Name));
+        Assert.All(trace, t => Assert.InRange(t.GetProperty("loss").GetDouble(), 0, 1));
+
+        HttpResponseMessage explicitTokens = await Server.Generate(new { prompt = "a red circle", steps = 2, seed = 3, alignment = new { method = "attend_excite", token_indices = new[] { 2 } } });
+        JsonElement e = await InProcessServer.Json(explicitTokens);
+        Assert.True(explicitTokens.StatusCode == HttpStatusCode.OK, e.ToString());
+        Assert.Equal(["attention[2]"], e.GetProperty("alignment").GetProperty("trace")[0].GetProperty("rewards").EnumerateObject().Select(p => p.Name));
+    }
+
+    [Fact]
+    public async Task WeightedPromptsChangeTheImageAndMalformedOnesAreRefused()
+    {
+        // pixels, decoded by Pillow (the PNGs' text chunks hold the prompt as written)
+        async Task<byte[]> Pixels(string prompt) => Align.Tests.Imaging.Pillow.Decode(Convert.FromBase64String(
+            (await InProcessServer.Json(await Server.Generate(new { prompt, steps = 4, seed = 9 }))).GetProperty("images")[0].GetProperty("png_base64").GetString()!)).Pixels;
+        byte[] plain = await Pixels("a red circle"), neutral = await Pixels("a (red:1.0) circle"), weighted = await Pixels("a (red:1.8) circle");
+        Assert.Equal(plain, neutral);
+        Assert.NotEqual(plain, weighted);
+        HttpResponseMessage bad = await Server.Generate(new { prompt = "a (red:1.3 circle", steps = 2 });
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Equal("prompt", (await InProcessServer.Json(bad)).GetProperty("error").GetProperty("field").GetString());
+    }
+
+    [Fact]
     public async Task RenoCanStartFromTheBestOfNSeeds()
     {
         HttpResponseMessage r = await Server.Generate(new { prompt = "a yellow square", steps = 4, seed = 20, alignment = new { method = "reno", n = 3, iterations = 2 } });

@@ -53,7 +53,7 @@ public sealed class CurlTests(RealServerFixture server) : IClassFixture<RealServ
             ("""{"prompt": "a red circle", "widht": 64}""", 400, "invalid_argument", "widht"),
             ("""{"prompt": "a red circle", "steps": "many"}""", 400, "invalid_argument", "steps"),
             ("""{"prompt": "a red circle", "model": "sdxl"}""", 404, "not_found", "model"),
-            ("""{"prompt": "a red circle", "alignment": {"method": "attend_excite"}}""", 501, "unimplemented", "alignment.method"),
+            ("""{"prompt": "a red circle", "alignment": {"method": "attend_excite", "token_indices": [0]}}""", 400, "invalid_argument", "alignment.token_indices"),
             ("""{"prompt": "a red circle", "alignment": {"method": "reno", "rewards": {"shapeworld-verifier": 1}}}""", 400, "invalid_argument", "alignment.rewards.shapeworld-verifier"),
             ("""{"prompt": "a red circle", "alignment": {"method": "best_of_n", "n": 1000}}""", 400, "invalid_argument", "alignment.n"),
             ("""{"prompt": "a red circle", "alignment": {"method": "best_of_n", "iterations": 3}}""", 400, "invalid_argument", "alignment.iterations"),
