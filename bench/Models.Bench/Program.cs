@@ -11,11 +11,13 @@ using Torch.NN;
 // and for randomly initialised models with the real SD 1.5 configs (UNet at 64×64 latents = 512×512 images).
 // Usage: bench/models.sh [--threads N] [--skip-sd15] [--json PATH]
 //        bench/models.sh --gpu-check [--device cuda:0] [--ref DIR]   (CUDA parity and ShapeWorld generation; see GpuCheck)
+//        bench/models.sh --alignment [--device cpu|cuda:0] [--steps 20]   (ReNO, A&E and best-of-n costs; see AlignmentBench)
 
 int threads = Environment.ProcessorCount;
 bool skipSd15 = false;
 string json = "artifacts/bench/models.json";
-bool gpuCheck = false;
+bool gpuCheck = false, alignment = false;
+int steps = 20;
 Device device = Device.CUDA(0);
 string? refOption = null;
 for (int i = 0; i < args.Length; i++)
@@ -26,12 +28,15 @@ for (int i = 0; i < args.Length; i++)
         case "--skip-sd15": skipSd15 = true; break;
         case "--json": json = args[++i]; break;
         case "--gpu-check": gpuCheck = true; break;
+        case "--alignment": alignment = true; device = Device.CPU; break;
+        case "--steps": steps = int.Parse(args[++i]); break;
         case "--device": device = Device.Parse(args[++i]); break;
         case "--ref": refOption = args[++i]; break;
         default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
     }
 }
 torch.NumThreads = threads;
+if (alignment) return AlignmentBench.Run(Path.Combine(RepositoryRoot(), "models", "shapeworld"), device, steps);
 string refRoot = refOption ?? Path.Combine(RepositoryRoot(), "..", "shared", "ref");
 if (!Directory.Exists(refRoot)) throw new DirectoryNotFoundException($"reference models not found at {Path.GetFullPath(refRoot)} (--ref DIR)");
 if (gpuCheck) return GpuCheck.Run(refRoot, Path.Combine(RepositoryRoot(), "models", "shapeworld", "model"), device);

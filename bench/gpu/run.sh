@@ -2,7 +2,8 @@
 # On the GPU machine, after bench/gpu/pack.sh here: unpacks the .NET runtime, builds the shim against the machine's pip
 # CUDA torch, swaps it into the packed builds, then runs the GPU check (bench/Models.Bench --gpu-check) and the load
 # benchmark on cuda:0 and on the machine's CPU. Writes the figures to $OUT (or artifacts/gpu).
-# Usage: bash bench/gpu/run.sh [check] [load-cuda] [load-cpu] [eval]   (default: the first three)
+# Usage: bash bench/gpu/run.sh [check] [load-cuda] [load-cpu] [align] [eval]   (default: the first three)
+# align: the alignment methods' costs (Models.Bench --alignment) on cuda:0.
 # eval: the ShapeWorld efficacy runs of align-train eval on cuda:0, methods from $EVAL_METHODS, sizes from $EVAL_ARGS.
 set -uo pipefail
 parts=${*:-check load-cuda load-cpu}
@@ -20,6 +21,7 @@ for d in models load train; do cp /tmp/shim/libtorchshim.so .gpu/$d/; done
 if [[ " $parts " == *" check "* ]]; then (cd .gpu/models && dotnet Models.Bench.dll --gpu-check --ref ../ref --threads "$(nproc)") 2>&1 | tee "$out/gpu-check.txt"; fi
 if [[ " $parts " == *" load-cuda "* ]]; then (cd .gpu/load && dotnet Load.Bench.dll --device cuda:0 --batch 16 --json "$out/load-cuda.json") 2>&1 | tee "$out/load-cuda.txt"; fi
 if [[ " $parts " == *" load-cpu "* ]]; then (cd .gpu/load && dotnet Load.Bench.dll --device cpu --batch 8 --json "$out/load-cpu.json") 2>&1 | tee "$out/load-cpu.txt"; fi
+if [[ " $parts " == *" align "* ]]; then (cd .gpu/models && dotnet Models.Bench.dll --alignment --device cuda:0) 2>&1 | tee "$out/align.txt"; fi
 if [[ " $parts " == *" eval "* ]]; then
   for m in ${EVAL_METHODS:-base}; do
     dotnet .gpu/train/align-train.dll eval --model models/shapeworld/model --reward models/shapeworld/reward --device cuda:0 \
