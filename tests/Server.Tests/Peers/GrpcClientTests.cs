@@ -35,6 +35,19 @@ public abstract class GrpcClientTests(RealServerFixture fixture, GrpcPeerClient 
     }
 
     [Fact]
+    public async Task BestOfNReturnsTheBestCandidateWithTheTrace()
+    {
+        JsonElement r = await Run("best_of_n");
+        Assert.True(Code(r) == "OK", r.ToString());
+        JsonElement alignment = r.GetProperty("alignment");
+        Assert.Equal("best_of_n", alignment.GetProperty("method").GetString());
+        JsonElement[] trace = alignment.GetProperty("trace").EnumerateArray().ToArray();
+        Assert.Equal([30L, 31, 32], trace.Select(t => t.GetProperty("seed").GetInt64()));
+        long best = trace.MinBy(t => t.GetProperty("loss").GetDouble()).GetProperty("seed").GetInt64();
+        Assert.Equal(best, Assert.Single(r.GetProperty("images").EnumerateArray()).GetProperty("seed").GetInt64());
+    }
+
+    [Fact]
     public async Task StreamSendsQueuedThenProgressThenResult()
     {
         JsonElement r = await Run("stream");

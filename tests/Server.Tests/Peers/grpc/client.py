@@ -69,13 +69,21 @@ def image(i):
 
 def response(r):
     return {"code": "OK", "request_id": r.request_id, "model": r.model, "images": [image(i) for i in r.images],
-            "alignment": {"method": r.alignment.method, "iterations_run": r.alignment.iterations_run},
+            "alignment": {"method": r.alignment.method, "iterations_run": r.alignment.iterations_run,
+                          "trace": [{"iteration": t.iteration, "loss": t.loss, "rewards": dict(t.rewards),
+                                     "seed": t.seed if t.HasField("seed") else None} for t in r.alignment.trace]},
             "timings_ms": {"queue": r.timings_ms.queue, "generate": r.timings_ms.generate,
                            "encode": r.timings_ms.encode, "total": r.timings_ms.total}}
 
 
 def scenario_generate():
     return call(lambda: response(generate(pb.GenerateRequest(prompt="a red circle", seed=11, num_images=2, steps=6), timeout=60)))
+
+
+def scenario_best_of_n():
+    alignment = pb.Alignment(method="best_of_n", n=3)
+    alignment.rewards["shapeworld-clip"] = 1.0
+    return call(lambda: response(generate(pb.GenerateRequest(prompt="a red circle", seed=30, steps=4, alignment=alignment), timeout=60)))
 
 
 def scenario_seeded_png():

@@ -33,7 +33,9 @@ function image(i) {
 
 function result(r) {
   return { code: 'OK', request_id: r.request_id, model: r.model, images: r.images.map(image),
-    alignment: { method: r.alignment.method, iterations_run: r.alignment.iterations_run }, timings_ms: r.timings_ms };
+    alignment: { method: r.alignment.method, iterations_run: r.alignment.iterations_run,
+      trace: r.alignment.trace.map((t) => ({ iteration: t.iteration, loss: t.loss, rewards: t.rewards, seed: t.seed === undefined || t.seed === null ? null : Number(t.seed) })) },
+    timings_ms: r.timings_ms };
 }
 
 async function generate(request, options) {
@@ -53,6 +55,9 @@ function readStream(call, onMessage = () => {}) {
 
 const scenarios = {
   generate: () => generate({ prompt: 'a red circle', seed: 11, num_images: 2, steps: 6 }, deadline(60)),
+
+  best_of_n: () => generate({ prompt: 'a red circle', seed: 30, steps: 4,
+    alignment: { method: 'best_of_n', n: 3, rewards: { 'shapeworld-clip': 1.0 } } }, deadline(60)),
 
   seeded_png: () => generate({ prompt: 'two red circles above a blue square', seed: Number(arg), steps: 6 }, deadline(60)),
 
