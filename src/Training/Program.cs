@@ -6,4 +6,5 @@ root.Subcommands.Add(EngineCommand.Create());
 root.Subcommands.Add(PretrainCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(ShipCommand.Create());
+root.Subcommands.Add(FinetuneClipCommand.Create());
 return root.Parse(args).Invoke();

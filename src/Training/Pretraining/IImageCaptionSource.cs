@@ -9,3 +9,12 @@ public interface IImageCaptionSource
 
     (Tensor Images, string[] Captions) Sample(int batch, Random random);
 }
+
+/// <summary>
+/// A source that can also give, for each image, a caption that is wrong for it in exactly one attribute (colour, shape,
+/// count, relation or attribution): hard negatives that teach a contrastive model the attributes, not just the topic.
+/// </summary>
+public interface IHardNegativeSource : IImageCaptionSource
+{
+    (Tensor Images, string[] Captions, string[] Negatives) SampleWithNegatives(int batch, Random random);
+}

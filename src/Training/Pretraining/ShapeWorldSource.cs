@@ -4,21 +4,35 @@ using Torch;
 namespace Training.Pretraining;
 
 /// <summary>Rendered ShapeWorld training scenes with one caption phrasing each, from the train split of the prompt suites.</summary>
-public sealed class ShapeWorldSource(int imageSize = 64, int seed = 0, Split split = Split.Train) : IImageCaptionSource
+public sealed class ShapeWorldSource(int imageSize = 64, int seed = 0, Split split = Split.Train) : IHardNegativeSource
 {
     public int ImageSize => imageSize;
 
     public (Tensor Images, string[] Captions) Sample(int batch, Random random)
     {
+        (Tensor images, string[] captions, _) = Draw(batch, random, negatives: false);
+        return (images, captions);
+    }
+
+    /// <summary>Each negative is a phrasing of a one-attribute change of the caption that the scene fails (<see cref="SpecPerturbation.Contradict"/>).</summary>
+    public (Tensor Images, string[] Captions, string[] Negatives) SampleWithNegatives(int batch, Random random) => Draw(batch, random, negatives: true);
+
+    private (Tensor Images, string[] Captions, string[] Negatives) Draw(int batch, Random random, bool negatives)
+    {
         using var scope = torch.NewDisposeScope();
         var images = new Tensor[batch];
         var captions = new string[batch];
+        var wrongs = new string?[batch];
         for (int i = 0; i < batch; i++)
         {
             CaptionedScene example = CaptionedScenes.Generate(split, seed, random.Next());
             images[i] = SceneRenderer.Render(example.Scene, imageSize).ToTensor();
             captions[i] = example.Prompt.Text;
+            if (negatives && SpecPerturbation.Contradict(example.Prompt.Spec, example.Scene, random) is { } wrong)
+                wrongs[i] = CaptionGrammar.Phrase(wrong, random);
         }
-        return (torch.Stack(images).MoveToOuterScope(), captions);
+        // a scene every perturbation happens to satisfy (rare) takes another example's caption as its negative
+        for (int i = 0; i < batch; i++) wrongs[i] ??= captions[(i + 1) % batch];
+        return (torch.Stack(images).MoveToOuterScope(), captions, wrongs.Select(w => w!).ToArray());
     }
 }

@@ -1,0 +1,57 @@
+using Align.Models.Clip;
+using Align.Rewards;
+using Align.ShapeWorld;
+using Align.Text;
+using Torch;
+using Training.Evaluation;
+using Training.Pretraining;
+
+namespace Training.Tests;
+
+/// <summary>Hard negative captions for the ShapeWorld CLIP, the loss that uses them, and the caption-ranking check.</summary>
+public class HardNegativeTests
+{
+    private static string Reward
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Server.sln"))) dir = dir.Parent;
+            return Path.Combine(dir?.FullName ?? throw new DirectoryNotFoundException("no Server.sln above the tests"), "models", "shapeworld", "reward");
+        }
+    }
+
+    [Fact]
+    public void NegativesAreCaptionsTheRenderedScenesFail()
+    {
+        using var scope = torch.NewDisposeScope();
+        (Tensor images, string[] captions, string[] negatives) = new ShapeWorldSource(seed: 3).SampleWithNegatives(40, new Random(5));
+        int failed = 0;
+        for (int i = 0; i < captions.Length; i++)
+        {
+            Assert.NotEqual(captions[i], negatives[i]);
+            Assert.True(Verifier.Verify(CaptionParser.Parse(captions[i]), images[i]).Passed, $"the scene fails its own caption '{captions[i]}'");
+            if (!Verifier.Verify(CaptionParser.Parse(negatives[i]), images[i]).Passed) failed++;
+        }
+        Assert.True(failed >= 38, $"only {failed} of 40 scenes fail their negative caption");
+    }
+
+    [Fact]
+    public void RankingWithTheVerifierAsRewardIsNearlyPerfect()
+    {
+        RankingResult r = ClipRanking.Run(new ShapeWorldVerifierReward(), scenes: 120);
+        Assert.True(r.Overall > 0.95, $"verifier ranks its own captions first in only {r.Overall:P1}");
+        Assert.Equal(6, r.ByCategory.Count);
+    }
+
+    [Fact]
+    public void AHardNegativeStepTrainsTheClipAndCountsTheNegatives()
+    {
+        using var scope = torch.NewDisposeScope();
+        using ClipModel clip = ClipModel.FromPretrained(Reward);
+        var task = new ClipTask(clip, ClipTokenizer.FromDirectory(Reward), new ShapeWorldSource(seed: 1), batch: 8, hardNegatives: true);
+        IReadOnlyDictionary<string, double> metrics = task.Step(0, new Random(2), new Generator(3));
+        Assert.True(double.IsFinite(metrics["loss"]) && metrics["loss"] > 0, $"loss {metrics["loss"]}");
+        Assert.All(clip.Parameters(), p => Assert.NotNull(p.Grad));
+    }
+}
