@@ -26,10 +26,14 @@ internal static class FinetuneClipCommand
         var lr = new Option<double>("--lr") { DefaultValueFactory = _ => 1e-4 };
         var hard = new Option<bool>("--hard-negatives") { Description = "add a caption wrong in one attribute per image to the image-to-text loss" };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 7 };
+        var bothSplits = new Option<bool>("--both-splits")
+        {
+            Description = "train on scenes of the train and eval splits' attribute combinations (a judge of every combination; the ranking check then measures unseen scenes, not unseen combinations)",
+        };
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 0 };
         var command = new Command("finetune-clip", "Fine-tune a ShapeWorld CLIP reward (hard negatives optional) and measure its caption ranking")
         {
-            from, output, steps, batch, lr, hard, seed, threads,
+            from, output, steps, batch, lr, hard, seed, threads, bothSplits,
         };
         command.SetAction(result =>
         {
@@ -44,7 +48,7 @@ internal static class FinetuneClipCommand
             o.WriteLine($"caption ranking before: {before.Overall:P1} of {before.Scenes} scenes");
 
             clip.Train();
-            var task = new ClipTask(clip, tokenizer, new ShapeWorldSource(seed: result.GetValue(seed)), result.GetValue(batch), result.GetValue(hard));
+            var task = new ClipTask(clip, tokenizer, new ShapeWorldSource(seed: result.GetValue(seed), bothSplits: result.GetValue(bothSplits)), result.GetValue(batch), result.GetValue(hard));
             var options = new TrainingOptions(Path.Combine(target, "train"), result.GetValue(steps), result.GetValue(lr), (ulong)result.GetValue(seed));
             ConsoleProgress.Run(progress => TrainingLoop.Run(task, options, progress));
 

@@ -3,8 +3,11 @@ using Torch;
 
 namespace Training.Pretraining;
 
-/// <summary>Rendered ShapeWorld training scenes with one caption phrasing each, from the train split of the prompt suites.</summary>
-public sealed class ShapeWorldSource(int imageSize = 64, int seed = 0, Split split = Split.Train) : IHardNegativeSource
+/// <summary>
+/// Rendered ShapeWorld training scenes with one caption phrasing each, from the train split of the prompt suites (or from
+/// both splits: a reward model that judges every attribute combination the generator may be asked for).
+/// </summary>
+public sealed class ShapeWorldSource(int imageSize = 64, int seed = 0, Split split = Split.Train, bool bothSplits = false) : IHardNegativeSource
 {
     public int ImageSize => imageSize;
 
@@ -25,7 +28,8 @@ public sealed class ShapeWorldSource(int imageSize = 64, int seed = 0, Split spl
         var wrongs = new string?[batch];
         for (int i = 0; i < batch; i++)
         {
-            CaptionedScene example = CaptionedScenes.Generate(split, seed, random.Next());
+            Split from = bothSplits ? (random.Next(2) == 0 ? Split.Train : Split.Eval) : split;
+            CaptionedScene example = CaptionedScenes.Generate(from, seed, random.Next());
             images[i] = SceneRenderer.Render(example.Scene, imageSize).ToTensor();
             captions[i] = example.Prompt.Text;
             if (negatives && SpecPerturbation.Contradict(example.Prompt.Spec, example.Scene, random) is { } wrong)
