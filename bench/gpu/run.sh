@@ -24,7 +24,7 @@ if [[ " $parts " == *" load-cpu "* ]]; then (cd .gpu/load && dotnet Load.Bench.d
 if [[ " $parts " == *" align "* ]]; then (cd .gpu/models && dotnet Models.Bench.dll --alignment --device cuda:0) 2>&1 | tee "$out/align.txt"; fi
 if [[ " $parts " == *" eval "* ]]; then
   for m in ${EVAL_METHODS:-base}; do
-    dotnet .gpu/train/align-train.dll eval --model models/shapeworld/model --reward models/shapeworld/reward --device cuda:0 \
+    dotnet .gpu/train/align-train.dll eval --model models/shapeworld/model --reward "${EVAL_REWARD:-models/shapeworld/reward}" --device cuda:0 \
       --method "$m" ${EVAL_ARGS:-} --out "/tmp/eval-${m//[:+]/_}" 2>&1 | tail -11 | tee -a "$out/eval.txt"
   done
 fi
