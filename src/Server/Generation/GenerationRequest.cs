@@ -21,6 +21,10 @@ public sealed record GenerationRequest(
 {
     public IReadOnlyList<long> Seeds => Enumerable.Range(0, NumImages).Select(i => Seed + i).ToArray();
 
+    /// <summary>The pipeline's request for these options, with <paramref name="seeds"/> (default: <see cref="Seeds"/>).</summary>
+    public Align.Pipelines.TextToImageRequest ToPipeline(IReadOnlyList<long>? seeds = null) =>
+        new(Prompt, seeds ?? Seeds, Width, Height, Steps, Guidance, string.IsNullOrEmpty(NegativePrompt) ? null : NegativePrompt);
+
     /// <summary>Requests with equal keys can run in one batch on the device.</summary>
     public BatchKey BatchKey => new(Model, Width, Height, Steps, Guidance, string.Join(",", Adapters.Select(a => $"{a.Name}:{a.Weight}")), Alignment.Method);
 }

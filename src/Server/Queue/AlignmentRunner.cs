@@ -45,8 +45,7 @@ public sealed class AlignmentRunner(IOptions<QueueOptions> options, ServerMetric
     private BestOfNResult Search(ServedModel model, WorkItem item, RewardEnsemble rewards, int n, int topK, CancellationToken cancel)
     {
         GenerationRequest r = item.Request;
-        var request = new TextToImageRequest(r.Prompt, Enumerable.Range(0, n).Select(i => r.Seed + i).ToArray(), r.Width, r.Height, r.Steps,
-            r.Guidance, string.IsNullOrEmpty(r.NegativePrompt) ? null : r.NegativePrompt);
+        TextToImageRequest request = r.ToPipeline(Enumerable.Range(0, n).Select(i => r.Seed + i).ToArray());
         return BestOfN.Run(model.Pipeline, request, rewards, topK, options.Value.MaxBatchImages, (done, total, best) =>
             item.Publish(new ProgressEvent(r.Id, "candidates", done, total, new Dictionary<string, double> { ["best"] = best })), cancel);
     }
@@ -57,8 +56,7 @@ public sealed class AlignmentRunner(IOptions<QueueOptions> options, ServerMetric
     {
         GenerationRequest r = item.Request;
         var options = new AttendAndExciteOptions { TokenIndices = r.Alignment.TokenIndices };
-        var request = new TextToImageRequest(r.Prompt, r.Seeds, r.Width, r.Height, r.Steps, r.Guidance,
-            string.IsNullOrEmpty(r.NegativePrompt) ? null : r.NegativePrompt);
+        TextToImageRequest request = r.ToPipeline();
         var trace = new List<AlignmentIteration>();
         using GenerationResult result = new AttendAndExcite(model.Pipeline).Generate(request, options, p =>
         {
@@ -94,8 +92,7 @@ public sealed class AlignmentRunner(IOptions<QueueOptions> options, ServerMetric
             GradClip = a.GradClip ?? 0.1,
             TimeBudget = a.TimeBudgetMs is int ms ? TimeSpan.FromMilliseconds(ms) : null,
         };
-        var request = new TextToImageRequest(r.Prompt, [seed], r.Width, r.Height, r.Steps, r.Guidance,
-            string.IsNullOrEmpty(r.NegativePrompt) ? null : r.NegativePrompt);
+        TextToImageRequest request = r.ToPipeline([seed]);
         using RenoResult result = Align.Alignment.Reno.Optimize(model.Pipeline, request, rewards, renoOptions, it =>
             item.Publish(new ProgressEvent(r.Id, "iteration", it.Iteration + 1, renoOptions.Iterations, it.Rewards)), cancel);
         trace.AddRange(result.Trace.Select(t => new AlignmentIteration(t.Iteration, t.RewardLoss, t.Rewards)));

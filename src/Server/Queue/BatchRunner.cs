@@ -89,7 +89,7 @@ public sealed class BatchRunner(ModelCatalog catalog, AlignmentRunner alignment,
 
     private (Tensor Images, long[][] Seeds, AlignmentReport[] Reports) Plain(ServedModel model, List<WorkItem> live, CancellationToken cancel)
     {
-        TextToImageRequest[] requests = live.Select(i => ToPipeline(i.Request)).ToArray();
+        TextToImageRequest[] requests = live.Select(i => i.Request.ToPipeline()).ToArray();
         using GenerationResult result = model.Pipeline.Generate(requests, onStep: p =>
         {
             foreach (WorkItem item in live) item.Publish(new ProgressEvent(item.Request.Id, "denoise", p.Step, p.Total, null));
@@ -138,9 +138,6 @@ public sealed class BatchRunner(ModelCatalog catalog, AlignmentRunner alignment,
             item.Dispose();
         }
     }
-
-    private static TextToImageRequest ToPipeline(GenerationRequest r) =>
-        new(r.Prompt, r.Seeds, r.Width, r.Height, r.Steps, r.Guidance, string.IsNullOrEmpty(r.NegativePrompt) ? null : r.NegativePrompt);
 
     private static float[] Score(IRewardModel reward, Tensor images, string[] prompts)
     {
