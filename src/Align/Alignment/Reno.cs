@@ -64,7 +64,8 @@ public static class Reno
             (Tensor loss, Tensor rewardLoss, Tensor image, IReadOnlyDictionary<string, Tensor> each) =
                 Losses(pipeline, request, z, rewards, options.RegWeight, cancel);
             double[] perSample = rewardLoss.Detach().To(Device.CPU, DType.Float64).ToArray<double>();
-            var iteration = new RenoIteration(it, perSample.Sum(), loss.Sum().ToDouble(),
+            Tensor totalLoss = loss.Sum();
+            var iteration = new RenoIteration(it, perSample.Sum(), totalLoss.ToDouble(),
                 each.ToDictionary(kv => kv.Key, kv => kv.Value.Detach().Mean().ToDouble()), z.Detach().Norm().ToDouble(), watch.Elapsed)
             {
                 PerSample = perSample,
@@ -86,7 +87,7 @@ public static class Reno
             onIteration?.Invoke(iteration);
             bool last = it == options.Iterations - 1 || (options.TimeBudget is { } budget && watch.Elapsed >= budget);
             if (last) break; // the reference does not step after the last evaluation
-            loss.Sum().Backward();
+            totalLoss.Backward();
             ClipPerSample(z, options.GradClip);
             optimizer.Step();
         }

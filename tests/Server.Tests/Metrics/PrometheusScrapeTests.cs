@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
@@ -33,7 +32,7 @@ public class PrometheusScrapeTests
             }
 
             string target = server.HttpBase.Authority;
-            int prometheusPort = FreeLoopbackPort();
+            int prometheusPort = ServerProcess.FreePort();
             string config = Path.Combine(directory, "prometheus.yml");
             await File.WriteAllTextAsync(config, $"""
                 global:
@@ -143,12 +142,5 @@ public class PrometheusScrapeTests
                 r.GetProperty("metric").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!),
                 r.GetProperty("value")[1].GetString()!))
             .ToList();
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
