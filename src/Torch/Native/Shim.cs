@@ -43,6 +43,9 @@ internal static unsafe partial class Shim
     [LibraryImport(Lib)]
     internal static partial int ts_autograd_grad(IntPtr* outputs, IntPtr* gradOutputs, int nout, IntPtr* inputs, int nin,
         int retainGraph, int createGraph, int allowUnused, IntPtr* results);
+    [LibraryImport(Lib)]
+    internal static partial int ts_checkpoint(delegate* unmanaged<IntPtr, IntPtr*, int, IntPtr*, int, int*, byte*, long, int> function,
+        delegate* unmanaged<IntPtr, void> release, IntPtr context, IntPtr* inputs, int nin, IntPtr* outputs, int capacity, int* nout);
     [LibraryImport(Lib), SuppressGCTransition] internal static partial int ts_grad_enabled();
     [LibraryImport(Lib), SuppressGCTransition] internal static partial void ts_set_grad_enabled(int enabled);
 

@@ -5,7 +5,9 @@
 #include <ATen/core/dispatch/Dispatcher.h>
 #include <c10/core/GradMode.h>
 #include <torch/csrc/autograd/autograd.h>
+#include <torch/csrc/autograd/custom_function.h>
 #include <torch/csrc/autograd/function.h>
+#include <torch/custom_class.h>
 #include <torch/cuda.h>
 #include <torch/version.h>
 
@@ -419,6 +421,100 @@ TS_API int ts_autograd_grad(void* const* outputs, void* const* grad_outputs, int
     for (int32_t k = 0; k < nin; k++) is.push_back(T(inputs[k]));
     auto r = torch::autograd::grad(os, is, gs, retain_graph != 0, create_graph != 0, allow_unused != 0);
     for (int32_t k = 0; k < nin; k++) results[k] = r[k].defined() ? wrap(r[k]) : nullptr;
+  });
+}
+
+namespace {
+
+// The caller's function and its context; releases the context when the last reference (the autograd node's) goes.
+struct CheckpointCallback : torch::CustomClassHolder {
+  ts_checkpoint_fn fn;
+  ts_checkpoint_release release;
+  void* ctx;
+  CheckpointCallback(ts_checkpoint_fn f, ts_checkpoint_release r, void* c) : fn(f), release(r), ctx(c) {}
+  ~CheckpointCallback() override { release(ctx); }
+
+  // Where each of the caller's inputs sits among the defined ones the autograd node holds (-1: an undefined input).
+  std::vector<int64_t> slots;
+
+  torch::autograd::variable_list call(const torch::autograd::variable_list& defined) const {
+    std::vector<void*> ins;
+    for (int64_t slot : slots) ins.push_back(slot >= 0 ? const_cast<at::Tensor*>(&defined[slot]) : nullptr);
+    std::vector<void*> outs(64, nullptr);
+    int32_t n = 0;
+    char error[1024] = {0};
+    int32_t rc = fn(ctx, ins.data(), static_cast<int32_t>(ins.size()), outs.data(), static_cast<int32_t>(outs.size()), &n,
+                    error, sizeof error);
+    torch::autograd::variable_list result;
+    for (int32_t k = 0; k < n && k < static_cast<int32_t>(outs.size()); k++) {
+      std::unique_ptr<at::Tensor> owned(static_cast<at::Tensor*>(outs[k]));
+      if (rc == 0) result.push_back(owned ? *owned : at::Tensor());
+    }
+    if (rc != 0) throw std::runtime_error(std::string("checkpointed function failed: ") + error);
+    return result;
+  }
+};
+
+struct CheckpointFunction : public torch::autograd::Function<CheckpointFunction> {
+  // The inputs come as a TensorList (not a variable_list) so that Function::apply counts each one as a variable.
+  static torch::autograd::variable_list forward(torch::autograd::AutogradContext* ctx, at::TensorList inputs,
+                                                c10::intrusive_ptr<CheckpointCallback> callback) {
+    std::vector<int64_t> needs;
+    for (const auto& t : inputs) needs.push_back(t.requires_grad() ? 1 : 0);
+    ctx->save_for_backward(inputs.vec());
+    ctx->saved_data["needs"] = needs;
+    ctx->saved_data["callback"] = c10::IValue::make_capsule(callback);
+    return callback->call(inputs.vec());  // the autograd Function runs forward with grad disabled
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grad_outputs) {
+    auto saved = ctx->get_saved_variables();
+    auto needs = ctx->saved_data["needs"].toIntVector();
+    auto callback = c10::static_intrusive_pointer_cast<CheckpointCallback>(ctx->saved_data["callback"].toCapsule());
+    torch::autograd::variable_list detached;
+    for (size_t k = 0; k < saved.size(); k++) {
+      at::Tensor d = saved[k].detach();
+      if (needs[k]) d.requires_grad_(true);
+      detached.push_back(d);
+    }
+    torch::autograd::variable_list outputs;
+    {
+      at::AutoGradMode enable(true);
+      outputs = callback->call(detached);
+    }
+    torch::autograd::variable_list os, gs;
+    for (size_t k = 0; k < outputs.size() && k < grad_outputs.size(); k++)
+      if (outputs[k].defined() && outputs[k].requires_grad() && grad_outputs[k].defined()) {
+        os.push_back(outputs[k]);
+        gs.push_back(grad_outputs[k]);
+      }
+    // As reentrant torch.utils.checkpoint: a backward pass over the recomputed graph accumulates into every leaf it
+    // reaches, so parameters the function uses get their gradients too; the inputs' are read off their detached copies.
+    torch::autograd::variable_list grads(saved.size() + 1);  // the last slot: the callback argument, no gradient
+    if (os.empty()) return grads;
+    torch::autograd::backward(os, gs);
+    for (size_t k = 0; k < saved.size(); k++)
+      if (needs[k]) grads[k] = detached[k].grad();
+    return grads;
+  }
+};
+
+}  // namespace
+
+TS_API int ts_checkpoint(ts_checkpoint_fn fn, ts_checkpoint_release release, void* ctx, void* const* inputs, int32_t nin,
+                         void** outputs, int32_t capacity, int32_t* nout) {
+  auto callback = c10::make_intrusive<CheckpointCallback>(fn, release, ctx);
+  return guarded([&] {
+    torch::autograd::variable_list ins;
+    for (int32_t k = 0; k < nin; k++) {
+      callback->slots.push_back(inputs[k] ? static_cast<int64_t>(ins.size()) : -1);
+      if (inputs[k]) ins.push_back(T(inputs[k]));
+    }
+    auto outs = CheckpointFunction::apply(at::TensorList(ins), callback);
+    if (static_cast<int32_t>(outs.size()) > capacity) throw std::length_error("more checkpoint outputs than capacity");
+    for (size_t k = 0; k < outs.size(); k++) outputs[k] = outs[k].defined() ? wrap(outs[k]) : nullptr;
+    *nout = static_cast<int32_t>(outs.size());
   });
 }
 

@@ -94,6 +94,17 @@ TS_API int ts_autograd_backward(void* const* tensors, void* const* grads, int32_
 TS_API int ts_autograd_grad(void* const* outputs, void* const* grad_outputs, int32_t nout, void* const* inputs,
                             int32_t nin, int32_t retain_graph, int32_t create_graph, int32_t allow_unused,
                             void** results);
+// Activation checkpointing (torch.utils.checkpoint): ts_checkpoint runs fn(inputs) without recording its graph and
+// returns its outputs attached to one autograd node; that node's backward runs fn again with grad enabled on detached
+// copies of the inputs and back-propagates through the recomputation. fn must be deterministic. The inputs are kept
+// (saved for backward) until the node is freed; release(ctx) is called once, when nothing can call fn any more.
+// fn receives borrowed input handles, writes up to `capacity` new output handles (ownership passes to the shim) and
+// their count, and returns 0, or -1 with a NUL-terminated message in `error` (at most error_capacity bytes).
+typedef int32_t (*ts_checkpoint_fn)(void* ctx, void* const* inputs, int32_t nin, void** outputs, int32_t capacity,
+                                    int32_t* nout, char* error, int64_t error_capacity);
+typedef void (*ts_checkpoint_release)(void* ctx);
+TS_API int ts_checkpoint(ts_checkpoint_fn fn, ts_checkpoint_release release, void* ctx, void* const* inputs, int32_t nin,
+                         void** outputs, int32_t capacity, int32_t* nout);
 TS_API int32_t ts_grad_enabled();
 TS_API void ts_set_grad_enabled(int32_t enabled);
 
