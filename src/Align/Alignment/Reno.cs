@@ -62,7 +62,7 @@ public static class Reno
             using var step = torch.NewDisposeScope();
             optimizer.ZeroGrad();
             (Tensor loss, Tensor rewardLoss, Tensor image, IReadOnlyDictionary<string, Tensor> each) =
-                Losses(pipeline, request, z, rewards, options.RegWeight, cancel);
+                Losses(pipeline, request, z, rewards, options.RegWeight, cancel, options.GradientCheckpointing);
             double[] perSample = rewardLoss.Detach().To(Device.CPU, DType.Float64).ToArray<double>();
             Tensor totalLoss = loss.Sum();
             var iteration = new RenoIteration(it, perSample.Sum(), totalLoss.ToDouble(),
@@ -99,10 +99,11 @@ public static class Reno
     /// reward-only loss −Σ wᵢ·rewardᵢ, the images [B, 3, H, W] and each reward's scores, all in the graph from z.
     /// </summary>
     public static (Tensor Loss, Tensor RewardLoss, Tensor Image, IReadOnlyDictionary<string, Tensor> Rewards) Losses(TextToImagePipeline pipeline,
-        TextToImageRequest request, Tensor z, RewardEnsemble rewards, double regWeight, CancellationToken cancel = default)
+        TextToImageRequest request, Tensor z, RewardEnsemble rewards, double regWeight, CancellationToken cancel = default,
+        bool gradientCheckpointing = false)
     {
         using var scope = torch.NewDisposeScope();
-        GenerationResult result = pipeline.GenerateDifferentiable(request, z, cancel: cancel);
+        GenerationResult result = pipeline.GenerateDifferentiable(request, z, cancel: cancel, gradientCheckpointing: gradientCheckpointing);
         (Tensor total, IReadOnlyDictionary<string, Tensor> each) = rewards.ScoreAll(result.Images, Enumerable.Repeat(request.Prompt, request.Seeds.Count).ToArray());
         Tensor rewardLoss = -total;
         Tensor loss = rewardLoss + NormRegulariser(z) * regWeight;

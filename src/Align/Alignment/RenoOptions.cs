@@ -14,6 +14,12 @@ public sealed record RenoOptions
     /// <summary>"sgd" (Nesterov momentum 0.9, the reference's) or "adam".</summary>
     public string Optimizer { get; init; } = "sgd";
 
+    /// <summary>
+    /// Recompute each UNet call in the backward pass instead of keeping its activations (diffusers' and ReNO's gradient
+    /// checkpointing): about one more UNet forward per denoising step, for the memory of one step's activations.
+    /// </summary>
+    public bool GradientCheckpointing { get; init; }
+
     /// <summary>Stop early, returning the best iterate so far, once this much time has passed.</summary>
     public TimeSpan? TimeBudget { get; init; }
 }

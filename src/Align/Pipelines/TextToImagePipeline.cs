@@ -87,14 +87,16 @@ public sealed class TextToImagePipeline
     /// <summary>
     /// Generates from <paramref name="latents"/> (unscaled initial noise) keeping the autograd graph from them to the images,
     /// through every denoising step and the VAE decoder (ReNO back-propagates a reward through it). Freeze the model's
-    /// parameters first, or the graph also records what their gradients would need.
+    /// parameters first, or the graph also records what their gradients would need. With
+    /// <paramref name="gradientCheckpointing"/> each UNet call keeps only its inputs and is recomputed by the backward
+    /// pass (<see cref="Checkpoint"/>): about one more UNet forward per step, for the activations of one step instead of all.
     /// </summary>
     public GenerationResult GenerateDifferentiable(TextToImageRequest r, Tensor latents, Action<StepProgress>? onStep = null,
-        CancellationToken cancel = default) =>
-        Run([r], latents, differentiable: true, onStep, cancel);
+        CancellationToken cancel = default, bool gradientCheckpointing = false) =>
+        Run([r], latents, differentiable: true, onStep, cancel, gradientCheckpointing);
 
     private GenerationResult Run(IReadOnlyList<TextToImageRequest> requests, Tensor? latents, bool differentiable,
-        Action<StepProgress>? onStep, CancellationToken cancel)
+        Action<StepProgress>? onStep, CancellationToken cancel, bool gradientCheckpointing = false)
     {
         if (requests.Count == 0) throw new ArgumentException("at least one request is needed", nameof(requests));
         foreach (TextToImageRequest each in requests) Validate(each);
@@ -130,7 +132,9 @@ public sealed class TextToImagePipeline
                 double t = timesteps[i];
                 Tensor input = scheduler.ScaleModelInput(guidance ? torch.Cat([x, x]) : x, t);
                 Tensor tTensor = torch.Scalar(t, scheduler.TimestepDType, Device);
-                Tensor noise = Model.UNet.Forward(input.To(DType), tTensor, context, added, timeCond).To(DType.Float32);
+                Tensor noise = differentiable && gradientCheckpointing
+                    ? PredictNoiseCheckpointed(input.To(DType), tTensor, context, added, timeCond)
+                    : Model.UNet.Forward(input.To(DType), tTensor, context, added, timeCond).To(DType.Float32);
                 if (guidance)
                 {
                     Tensor[] parts = noise.Chunk(2);
@@ -152,6 +156,11 @@ public sealed class TextToImagePipeline
             foreach (PromptEmbeddings p in prompts) p.Dispose();
         }
     }
+
+    // Every tensor the UNet call reads is an input of the checkpoint, so the recomputation never reads a disposed one.
+    private Tensor PredictNoiseCheckpointed(Tensor input, Tensor t, Tensor context, AddedConditions? added, Tensor? timeCond) =>
+        Checkpoint.Run(a => [Model.UNet.Forward(a[0]!, a[1]!, a[2]!, a[3] is null ? null : new AddedConditions(a[3]!, a[4]!), a[5]).To(DType.Float32)],
+            input, t, context, added?.TextEmbeds, added?.TimeIds, timeCond)[0];
 
     /// <summary>Throws ArgumentException naming the first option in which <paramref name="other"/> cannot share a batch with <paramref name="first"/>.</summary>
     public static void EnsureBatchable(TextToImageRequest first, TextToImageRequest other)

@@ -30,6 +30,12 @@ public sealed class ModelOptions
     /// </summary>
     public Dictionary<string, double> AlignmentRewards { get; set; } = [];
 
+    /// <summary>
+    /// ReNO recomputes each UNet call in its backward pass instead of keeping the activations of every denoising step:
+    /// about one more UNet forward per step, for the memory of one step. For large models on a memory-bound device.
+    /// </summary>
+    public bool GradientCheckpointing { get; set; }
+
     /// <summary>Prompt embeddings kept per model (an LRU cache).</summary>
     public int PromptCacheSize { get; set; } = 256;
 }

@@ -91,6 +91,7 @@ public sealed class AlignmentRunner(IOptions<QueueOptions> options, ServerMetric
             RegWeight = a.RegWeight ?? 0.01,
             GradClip = a.GradClip ?? 0.1,
             TimeBudget = a.TimeBudgetMs is int ms ? TimeSpan.FromMilliseconds(ms) : null,
+            GradientCheckpointing = model.Options.GradientCheckpointing,
         };
         TextToImageRequest request = r.ToPipeline([seed]);
         using RenoResult result = Align.Alignment.Reno.Optimize(model.Pipeline, request, rewards, renoOptions, it =>

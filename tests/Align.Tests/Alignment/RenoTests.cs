@@ -50,6 +50,34 @@ public class RenoTests
         }
     }
 
+    [Theory]
+    [InlineData("tiny-sd15")]
+    [InlineData("tiny-sdxl")] // its UNet call also reads the added conditions
+    public void GradientCheckpointingGivesTheSameGradient(string model)
+    {
+        using var scope = torch.NewDisposeScope();
+        using StableDiffusionModel sd = StableDiffusionModel.Load(Reference.Model(model));
+        sd.Freeze();
+        using ClipScoreReward reward = ClipScoreReward.FromPretrained(Reference.Model("tiny-clip-reward"));
+        reward.Model.Eval().RequiresGrad_(false);
+        var pipeline = new TextToImagePipeline(sd);
+        var rewards = new RewardEnsemble([new WeightedReward(reward, 1.0)]);
+        var request = new TextToImageRequest("a red circle", [3, 4], 32, 32, 3, 3.0);
+        Tensor Gradient(bool checkpointing, out double loss)
+        {
+            Tensor z = pipeline.InitialLatents(request).Detach().RequiresGrad_();
+            Tensor total = Reno.Losses(pipeline, request, z, rewards, 0.01, gradientCheckpointing: checkpointing).Loss.Sum();
+            loss = total.ToDouble();
+            total.Backward();
+            return z.Grad!.Detach().Clone();
+        }
+        Tensor plain = Gradient(false, out double plainLoss), checkpointed = Gradient(true, out double checkpointedLoss);
+        Assert.Equal(plainLoss, checkpointedLoss, 10);
+        double difference = (plain - checkpointed).Norm().ToDouble(), norm = plain.Norm().ToDouble();
+        Assert.True(norm > 0, "no gradient reached the noise");
+        Assert.True(difference <= 1e-5 * norm, $"checkpointed gradient differs from the plain one by {difference:G3} (norm {norm:G3})");
+    }
+
     [Fact]
     public void TheRegulariserIsSmallestAtTheSquareRootOfDMinusOne()
     {
