@@ -7,4 +7,5 @@ root.Subcommands.Add(PretrainCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(ShipCommand.Create());
 root.Subcommands.Add(FinetuneClipCommand.Create());
+root.Subcommands.Add(PublishCommand.Create());
 return root.Parse(args).Invoke();

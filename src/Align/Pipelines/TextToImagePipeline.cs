@@ -89,7 +89,7 @@ public sealed class TextToImagePipeline
     /// through every denoising step and the VAE decoder (ReNO back-propagates a reward through it). Freeze the model's
     /// parameters first, or the graph also records what their gradients would need. With
     /// <paramref name="gradientCheckpointing"/> each UNet call keeps only its inputs and is recomputed by the backward
-    /// pass (<see cref="Checkpoint"/>): about one more UNet forward per step, for the activations of one step instead of all.
+    /// pass (<see cref="ActivationCheckpoint"/>): about one more UNet forward per step, for the activations of one step instead of all.
     /// </summary>
     public GenerationResult GenerateDifferentiable(TextToImageRequest r, Tensor latents, Action<StepProgress>? onStep = null,
         CancellationToken cancel = default, bool gradientCheckpointing = false) =>
@@ -159,7 +159,7 @@ public sealed class TextToImagePipeline
 
     // Every tensor the UNet call reads is an input of the checkpoint, so the recomputation never reads a disposed one.
     private Tensor PredictNoiseCheckpointed(Tensor input, Tensor t, Tensor context, AddedConditions? added, Tensor? timeCond) =>
-        Checkpoint.Run(a => [Model.UNet.Forward(a[0]!, a[1]!, a[2]!, a[3] is null ? null : new AddedConditions(a[3]!, a[4]!), a[5]).To(DType.Float32)],
+        ActivationCheckpoint.Run(a => [Model.UNet.Forward(a[0]!, a[1]!, a[2]!, a[3] is null ? null : new AddedConditions(a[3]!, a[4]!), a[5]).To(DType.Float32)],
             input, t, context, added?.TextEmbeds, added?.TimeIds, timeCond)[0];
 
     /// <summary>Throws ArgumentException naming the first option in which <paramref name="other"/> cannot share a batch with <paramref name="first"/>.</summary>

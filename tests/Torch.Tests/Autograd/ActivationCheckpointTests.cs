@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 namespace Torch.Tests.AutogradChecks;
 
 /// <summary>Activation checkpointing: same gradients as the plain graph, the function recomputed once per backward, its context released.</summary>
-public class CheckpointTests
+public class ActivationCheckpointTests
 {
     private static Tensor R(ulong seed, params long[] shape)
     {
@@ -28,7 +28,7 @@ public class CheckpointTests
 
         Tensor cx = x0.Clone().RequiresGrad_(), cs = s0.Clone().RequiresGrad_();
         int calls = 0;
-        Tensor[] outputs = Checkpoint.Run(a => { calls++; return [Block(a[0]!, a[1]!, weight)]; }, cx, cs);
+        Tensor[] outputs = ActivationCheckpoint.Run(a => { calls++; return [Block(a[0]!, a[1]!, weight)]; }, cx, cs);
         Assert.Equal(1, calls);
         Assert.True(outputs[0].RequiresGrad);
         (outputs[0] * 0.5).Sum().Backward();
@@ -46,7 +46,7 @@ public class CheckpointTests
         {
             Tensor h = a[0];
             for (int i = 0; i < 3; i++)
-                h = Checkpoint.Run(b => [Block(b[0]!, b[1]!, b[2]!)], h, a[1], a[2])[0];
+                h = ActivationCheckpoint.Run(b => [Block(b[0]!, b[1]!, b[2]!)], h, a[1], a[2])[0];
             return h;
         }, R(4, 2, 3), R(5, 1, 3), R(6, 3, 3) * 0.5);
 
@@ -55,7 +55,7 @@ public class CheckpointTests
     {
         using var scope = torch.NewDisposeScope();
         Tensor x = R(7, 2, 2).RequiresGrad_(), constant = R(8, 2, 2);
-        Tensor[] outputs = Checkpoint.Run(a =>
+        Tensor[] outputs = ActivationCheckpoint.Run(a =>
         {
             Assert.Null(a[1]);
             Assert.False(a[2]!.RequiresGrad);
@@ -73,7 +73,7 @@ public class CheckpointTests
         using var scope = torch.NewDisposeScope();
         using var noGrad = Torch.Autograd.NoGrad();
         Tensor x = R(9, 3).RequiresGrad_();
-        Tensor y = Checkpoint.Run(a => [a[0]! * 2], x)[0];
+        Tensor y = ActivationCheckpoint.Run(a => [a[0]! * 2], x)[0];
         Assert.False(y.RequiresGrad);
         AssertClose(x.ToArray<double>().Select(v => v * 2).ToArray(), y.ToArray<double>());
     }
@@ -84,7 +84,7 @@ public class CheckpointTests
         using var scope = torch.NewDisposeScope();
         Tensor x = R(10, 3).RequiresGrad_();
         bool recomputing = false;
-        Tensor y = Checkpoint.Run(a => recomputing ? throw new InvalidOperationException("recomputation broke") : [a[0]!.Exp()], x)[0];
+        Tensor y = ActivationCheckpoint.Run(a => recomputing ? throw new InvalidOperationException("recomputation broke") : [a[0]!.Exp()], x)[0];
         recomputing = true;
         var error = Assert.Throws<TorchException>(() => y.Sum().Backward());
         Assert.Contains("recomputation broke", error.Message);
@@ -108,7 +108,7 @@ public class CheckpointTests
         using var scope = torch.NewDisposeScope();
         var marker = new object();
         Tensor x = R(11, 3).RequiresGrad_();
-        Tensor y = Checkpoint.Run(a => { GC.KeepAlive(marker); return [a[0]! * 3]; }, x)[0];
+        Tensor y = ActivationCheckpoint.Run(a => { GC.KeepAlive(marker); return [a[0]! * 3]; }, x)[0];
         Assert.True(y.RequiresGrad);
         return new WeakReference(marker); // the scope frees y and with it the graph that holds the function
     }

@@ -11,7 +11,7 @@ namespace Torch;
 /// grad enabled and back-propagates through the recomputation. The function must be deterministic (no dropout, no
 /// random draws) and must not capture tensors that may be disposed before the backward pass: pass them as inputs.
 /// </summary>
-public static unsafe class Checkpoint
+public static unsafe class ActivationCheckpoint
 {
     private const int MaxOutputs = 64;
 
