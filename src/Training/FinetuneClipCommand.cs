@@ -25,6 +25,10 @@ internal static class FinetuneClipCommand
         var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 64 };
         var lr = new Option<double>("--lr") { DefaultValueFactory = _ => 1e-4 };
         var hard = new Option<bool>("--hard-negatives") { Description = "add a caption wrong in one attribute per image to the image-to-text loss" };
+        var twins = new Option<bool>("--twins")
+        {
+            Description = "half of each batch are counterfactual twins (scenes rendered from a one-attribute contradiction of the other half's captions): hard negative captions and images",
+        };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 7 };
         var bothSplits = new Option<bool>("--both-splits")
         {
@@ -33,7 +37,7 @@ internal static class FinetuneClipCommand
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 0 };
         var command = new Command("finetune-clip", "Fine-tune a ShapeWorld CLIP reward (hard negatives optional) and measure its caption ranking")
         {
-            from, output, steps, batch, lr, hard, seed, threads, bothSplits,
+            from, output, steps, batch, lr, hard, twins, seed, threads, bothSplits,
         };
         command.SetAction(result =>
         {
@@ -45,10 +49,12 @@ internal static class FinetuneClipCommand
             ClipTokenizer tokenizer = ClipTokenizer.FromDirectory(source);
             var reward = new ClipScoreReward(clip, tokenizer);
             RankingResult before = Ranking(reward, clip);
+            if (result.GetValue(twins) && result.GetValue(hard)) throw new ArgumentException("--twins already gives hard negative captions: use one of --twins and --hard-negatives");
             o.WriteLine($"caption ranking before: {before.Overall:P1} of {before.Scenes} scenes");
 
             clip.Train();
-            var task = new ClipTask(clip, tokenizer, new ShapeWorldSource(seed: result.GetValue(seed), bothSplits: result.GetValue(bothSplits)), result.GetValue(batch), result.GetValue(hard));
+            var task = new ClipTask(clip, tokenizer, new ShapeWorldSource(seed: result.GetValue(seed), bothSplits: result.GetValue(bothSplits)), result.GetValue(batch),
+                result.GetValue(twins) ? ClipNegatives.Twins : result.GetValue(hard) ? ClipNegatives.Captions : ClipNegatives.None);
             var options = new TrainingOptions(Path.Combine(target, "train"), result.GetValue(steps), result.GetValue(lr), (ulong)result.GetValue(seed));
             ConsoleProgress.Run(progress => TrainingLoop.Run(task, options, progress));
 

@@ -49,7 +49,7 @@ public class HardNegativeTests
     {
         using var scope = torch.NewDisposeScope();
         using ClipModel clip = ClipModel.FromPretrained(Reward);
-        var task = new ClipTask(clip, ClipTokenizer.FromDirectory(Reward), new ShapeWorldSource(seed: 1), batch: 8, hardNegatives: true);
+        var task = new ClipTask(clip, ClipTokenizer.FromDirectory(Reward), new ShapeWorldSource(seed: 1), batch: 8, ClipNegatives.Captions);
         IReadOnlyDictionary<string, double> metrics = task.Step(0, new Random(2), new Generator(3));
         Assert.True(double.IsFinite(metrics["loss"]) && metrics["loss"] > 0, $"loss {metrics["loss"]}");
         Assert.All(clip.Parameters(), p => Assert.NotNull(p.Grad));

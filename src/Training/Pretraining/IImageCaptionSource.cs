@@ -17,4 +17,11 @@ public interface IImageCaptionSource
 public interface IHardNegativeSource : IImageCaptionSource
 {
     (Tensor Images, string[] Captions, string[] Negatives) SampleWithNegatives(int batch, Random random);
+
+    /// <summary>
+    /// Counterfactual twins: <paramref name="pairs"/> scenes with their captions, then for each a second scene rendered from a
+    /// one-attribute contradiction of its caption (which the first scene fails, and the second fails the first caption):
+    /// images and captions [2·pairs], entries i and pairs + i being twins.
+    /// </summary>
+    (Tensor Images, string[] Captions) SampleTwins(int pairs, Random random);
 }

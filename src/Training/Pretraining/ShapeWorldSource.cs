@@ -20,6 +20,31 @@ public sealed class ShapeWorldSource(int imageSize = 64, int seed = 0, Split spl
     /// <summary>Each negative is a phrasing of a one-attribute change of the caption that the scene fails (<see cref="SpecPerturbation.Contradict"/>).</summary>
     public (Tensor Images, string[] Captions, string[] Negatives) SampleWithNegatives(int batch, Random random) => Draw(batch, random, negatives: true);
 
+    public (Tensor Images, string[] Captions) SampleTwins(int pairs, Random random)
+    {
+        using var scope = torch.NewDisposeScope();
+        var images = new Tensor[2 * pairs];
+        var captions = new string[2 * pairs];
+        for (int i = 0; i < pairs; i++)
+        {
+            while (true)
+            {
+                Split from = bothSplits ? (random.Next(2) == 0 ? Split.Train : Split.Eval) : split;
+                CaptionedScene example = CaptionedScenes.Generate(from, seed, random.Next());
+                if (SpecPerturbation.Contradict(example.Prompt.Spec, example.Scene, random) is not { } wrong) continue;
+                Scene twin = SceneSampler.Sample(wrong, random);
+                // the twin must fail the first caption too (a distractor object could satisfy it)
+                if (SpecChecker.Check(example.Prompt.Spec, Detection.FromScene(twin)).Passed) continue;
+                images[i] = SceneRenderer.Render(example.Scene, imageSize).ToTensor();
+                captions[i] = example.Prompt.Text;
+                images[pairs + i] = SceneRenderer.Render(twin, imageSize).ToTensor();
+                captions[pairs + i] = CaptionGrammar.Phrase(wrong, random);
+                break;
+            }
+        }
+        return (torch.Stack(images).MoveToOuterScope(), captions);
+    }
+
     private (Tensor Images, string[] Captions, string[] Negatives) Draw(int batch, Random random, bool negatives)
     {
         using var scope = torch.NewDisposeScope();
