@@ -50,5 +50,12 @@ internal static class LayerFit
         return (a, b);
     }
 
+    public static Torch.Tensor WeightOf(Module layer) => layer switch
+    {
+        Linear l => l.Weight,
+        Conv2d c => c.Weight,
+        _ => throw new ArgumentException($"a {layer.GetType().Name} is not a LoRA target", nameof(layer)),
+    };
+
     public static string Show(long[] shape) => $"[{string.Join(", ", shape)}]";
 }

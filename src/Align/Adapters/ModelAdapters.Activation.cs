@@ -91,14 +91,14 @@ public sealed partial class ModelAdapters
     private static string Describe(string prefix, LoraAdapter adapter, double weight) =>
         prefix + adapter.Id.ToString(CultureInfo.InvariantCulture) + ":" + weight.ToString("R", CultureInfo.InvariantCulture);
 
-    private void CheckChoice(List<(LoraAdapter Adapter, double Weight)> list)
+    private void CheckChoice(List<(LoraAdapter Adapter, double Weight)> adapters)
     {
         var seen = new HashSet<LoraAdapter>(ReferenceEqualityComparer.Instance);
-        foreach ((LoraAdapter adapter, double weight) in list)
+        foreach ((LoraAdapter adapter, double weight) in adapters)
         {
             ArgumentNullException.ThrowIfNull(adapter);
-            if (!double.IsFinite(weight)) throw new ArgumentOutOfRangeException(nameof(weight), weight, $"adapter '{adapter.Name}' weight must be finite");
-            if (!seen.Add(adapter)) throw new ArgumentException($"adapter '{adapter.Name}' is given twice", nameof(list));
+            if (!double.IsFinite(weight)) throw new ArgumentOutOfRangeException(nameof(adapters), weight, $"adapter '{adapter.Name}' weight must be finite");
+            if (!seen.Add(adapter)) throw new ArgumentException($"adapter '{adapter.Name}' is given twice", nameof(adapters));
             ObjectDisposedException.ThrowIf(adapter.IsDisposed, adapter);
             Validate(adapter);
         }

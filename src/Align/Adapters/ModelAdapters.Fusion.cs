@@ -1,5 +1,4 @@
 using Torch;
-using Torch.NN;
 
 namespace Align.Adapters;
 
@@ -40,7 +39,7 @@ public sealed partial class ModelAdapters
                 using GradMode noGrad = Autograd.NoGrad();
                 foreach ((string key, LoraLayer layer) in adapter.Layers)
                 {
-                    Tensor w = WeightOf(FindLayer(key)!);
+                    Tensor w = LayerFit.WeightOf(FindLayer(key)!);
                     originals.Add((w, w.Clone().DetachFromDisposeScope()));
                     using var scope = torch.NewDisposeScope();
                     Tensor merged = w.Float() + layer.DeltaWeight().To(w.Device) * (layer.Scale * weight);
@@ -92,6 +91,4 @@ public sealed partial class ModelAdapters
         }
         originals.Clear();
     }
-
-    private static Tensor WeightOf(Module layer) => layer is Linear l ? l.Weight : ((Conv2d)layer).Weight;
 }

@@ -85,18 +85,22 @@ public sealed partial class ModelAdapters
 
     private static LoraLayer NewLayer(Module layer, LoraConfig config, Generator? generator, Device? device, DType? dtype)
     {
-        Tensor weight = layer is Linear l ? l.Weight : ((Conv2d)layer).Weight;
+        long r = config.Rank;
+        (long[] aShape, long[] bShape) = layer switch
+        {
+            Conv2d { Groups: 1 } c => (new[] { r, c.InChannels, c.KernelSize.H, c.KernelSize.W }, new[] { c.OutChannels, r, 1, 1 }),
+            Linear l => (new[] { r, l.InFeatures }, new[] { l.OutFeatures, r }),
+            _ => throw new ArgumentException($"LoRA cannot target a {layer.GetType().Name} with these settings (grouped convolution?)"),
+        };
+        Tensor weight = LayerFit.WeightOf(layer);
         Device where = device ?? weight.Device;
         DType type = dtype ?? weight.DType;
-        long r = config.Rank;
-        long[] aShape = layer is Conv2d c ? [r, c.InChannels, c.KernelSize.H, c.KernelSize.W] : [r, ((Linear)layer).InFeatures];
-        long[] bShape = layer is Conv2d c2 ? [c2.OutChannels, r, 1, 1] : [((Linear)layer).OutFeatures, r];
         using var scope = torch.NewDisposeScope();
         // Drawn in float32 on the CPU so a seed gives the same adapter on every device and precision.
         Tensor a = torch.Empty(aShape);
         Init.KaimingUniform_(a, a: Math.Sqrt(5), generator: generator);
-        Tensor aPlaced = a.To(where, type), b = torch.Zeros(bShape, type, where);
-        var created = new LoraLayer(aPlaced.DetachFromDisposeScope(), b.DetachFromDisposeScope(), config.Alpha ?? config.Rank,
+        Tensor placed = a.To(where, type), b = torch.Zeros(bShape, type, where);
+        var created = new LoraLayer(placed.DetachFromDisposeScope(), b.DetachFromDisposeScope(), config.Alpha ?? config.Rank,
             config.RankStabilized, config.Dropout);
         created.RequiresGrad_(true);
         return created;

@@ -52,6 +52,9 @@ public class AdapterActivationTests
                 LoraKit.AssertIdentical(baseText, LoraKit.TextOutput(sd), "prompt embeddings at weight 0");
                 Assert.Equal("", sd.Adapters.TextEncoderState);
             }
+            using (sd.Adapters.Activate([])) LoraKit.AssertIdentical(baseUNet, LoraKit.UNetOutput(sd, Model), "UNet under an empty activation");
+            Assert.Throws<ArgumentException>(() => sd.Adapters.Activate([(adapter, 1.0), (adapter, 0.5)]));
+            Assert.Empty(sd.Adapters.Active);
         }
         LoraKit.Dispose(pairs);
     }

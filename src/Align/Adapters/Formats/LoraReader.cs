@@ -115,7 +115,7 @@ internal static class LoraReader
 
     private static LoraLayer LoadLayer(SafetensorsFile file, PairKeys keys, Module target, string layer, PeftAdapterConfig?[] configs)
     {
-        Tensor weight = target is Linear l ? l.Weight : ((Conv2d)target).Weight;
+        Tensor weight = LayerFit.WeightOf(target);
         using var scope = torch.NewDisposeScope();
         (long[] aShape, long[] bShape) = LayerFit.ShapesFor(target, file[keys.Down!].Shape.ToArray(), file[keys.Up!].Shape.ToArray());
         Tensor a = file.Load(keys.Down!, weight.DType).Reshape(aShape).To(weight.Device);
