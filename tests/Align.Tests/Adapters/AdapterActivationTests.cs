@@ -9,24 +9,6 @@ public class AdapterActivationTests
 {
     private const string Model = "tiny-sd15";
 
-    // A dedicated thread: a pool task could be inlined into the waiting test thread, which holds the activation.
-    private static Task<T> OnOwnThread<T>(Func<T> work)
-    {
-        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        new Thread(() =>
-        {
-            try
-            {
-                done.SetResult(work());
-            }
-            catch (Exception e)
-            {
-                done.SetException(e);
-            }
-        }).Start();
-        return done.Task;
-    }
-
     private static (LoraAdapter Adapter, List<TestPair> Pairs) Written(StableDiffusionModel sd, string name, ulong seed, IEnumerable<string>? textTargets = null)
     {
         using var g = new Generator(seed);
@@ -98,23 +80,23 @@ public class AdapterActivationTests
         Tensor baseUNet = LoraKit.UNetOutput(sd, Model);
         var baseKeys = sd.UNet.StateDict().Keys.ToList();
 
-        Task<Tensor> waiting;
+        Worker<Tensor> waiting;
         using (AdapterActivation held = sd.Adapters.Activate(a))
         {
             Assert.Equal(baseKeys, sd.UNet.StateDict().Keys);
             Assert.Equal([(a, 1.0)], sd.Adapters.Active);
-            waiting = OnOwnThread(() =>
+            waiting = new Worker<Tensor>(() =>
             {
                 using var inner = torch.NewDisposeScope();
                 using (sd.Adapters.Activate(b)) return LoraKit.UNetOutput(sd, Model).DetachFromDisposeScope();
             });
-            Assert.False(waiting.Wait(500), "a second activation ran while the first was held");
-            var cancelled = OnOwnThread(() => sd.Adapters.Activate(b, 1.0, new CancellationTokenSource(200).Token));
-            Assert.ThrowsAny<OperationCanceledException>(() => cancelled.GetAwaiter().GetResult());
+            Assert.False(waiting.Join(TimeSpan.FromMilliseconds(500)), "a second activation ran while the first was held");
+            var cancelled = new Worker<AdapterActivation>(() => sd.Adapters.Activate(b, 1.0, new CancellationTokenSource(200).Token));
+            Assert.ThrowsAny<OperationCanceledException>(() => cancelled.Result);
             Assert.Throws<InvalidOperationException>(() => sd.Adapters.Activate(b));
             LoraKit.AssertChanged(baseUNet, LoraKit.UNetOutput(sd, Model), "UNet under the held activation");
         }
-        Assert.True(waiting.Wait(TimeSpan.FromSeconds(60)), "the waiting activation never ran");
+        Assert.True(waiting.Join(TimeSpan.FromSeconds(60)), "the waiting activation never ran");
         LoraKit.AssertClose(expectedB, waiting.Result, "the second run sees only its own adapter");
         Assert.Empty(sd.Adapters.Active);
         LoraKit.AssertIdentical(baseUNet, LoraKit.UNetOutput(sd, Model), "UNet after both scopes");
@@ -140,7 +122,7 @@ public class AdapterActivationTests
         var expected = new[] { alone([(a, 1.0)]), alone([(b, 0.5)]), alone([]) };
         (LoraAdapter, double)[][] choices = [[(a, 1.0)], [(b, 0.5)], []];
 
-        var runs = Enumerable.Range(0, 3).Select(k => OnOwnThread(() =>
+        var runs = Enumerable.Range(0, 3).Select(k => new Worker<bool>(() =>
         {
             for (int i = 0; i < 3; i++)
             {
@@ -149,7 +131,7 @@ public class AdapterActivationTests
             }
             return true;
         })).ToArray();
-        Task.WaitAll(runs);
+        Assert.All(runs, run => Assert.True(run.Result));
         a.Dispose();
         b.Dispose();
         LoraKit.Dispose(pairsA);
