@@ -1,6 +1,7 @@
 using Torch;
 using Torch.NN;
 using Training.Loop;
+using Checkpoint = Training.Loop.Checkpoint;
 
 namespace Training.Tests;
 

@@ -86,7 +86,7 @@ public sealed class AttendAndExcite(TextToImagePipeline pipeline)
         IScheduler scheduler = pipeline.NewScheduler();
         bool guidance = pipeline.UsesGuidance(request.Guidance);
         int batch = request.Seeds.Count;
-        using PromptEmbeddings prompt = pipeline.Prompts?.Get(request.Prompt, request.NegativePrompt, guidance, request.ClipSkip)
+        using PromptEmbeddings prompt = pipeline.Prompts?.Get(request.Prompt, request.NegativePrompt, guidance, request.ClipSkip, Model.Adapters.TextEncoderState)
                                         ?? Model.Prompts.Encode(request.Prompt, request.NegativePrompt, guidance, request.ClipSkip);
         Tensor conditional = prompt.Conditional.To(pipeline.DType);
         Tensor context = Repeat(prompt.Conditional, batch);

@@ -8,7 +8,7 @@ namespace Align.Pipelines;
 /// </summary>
 public sealed class PromptCache(PromptEncoder encoder, int capacity) : IDisposable
 {
-    private readonly record struct Key(string Prompt, string? Negative, bool Guidance, int? ClipSkip);
+    private readonly record struct Key(string Prompt, string? Negative, bool Guidance, int? ClipSkip, string TextEncoderState);
 
     private readonly Dictionary<Key, LinkedListNode<(Key Key, PromptEmbeddings Value)>> _map = new();
     private readonly LinkedList<(Key Key, PromptEmbeddings Value)> _lru = new();
@@ -29,9 +29,11 @@ public sealed class PromptCache(PromptEncoder encoder, int capacity) : IDisposab
     /// The embeddings of the prompt (with its "(word:weight)" weights applied, see <see cref="Text.PromptWeights"/>), from the
     /// cache or encoded now; the caller owns (and disposes) the result.
     /// </summary>
-    public PromptEmbeddings Get(string prompt, string? negative, bool guidance, int? clipSkip = null)
+    /// <param name="textEncoderState">what adapters do to the text encoders now (<see cref="Adapters.ModelAdapters.TextEncoderState"/>):
+    /// embeddings are cached per state, so a text-encoder adapter never gets the base model's embeddings or another's</param>
+    public PromptEmbeddings Get(string prompt, string? negative, bool guidance, int? clipSkip = null, string textEncoderState = "")
     {
-        var key = new Key(prompt, negative, guidance, clipSkip);
+        var key = new Key(prompt, negative, guidance, clipSkip, textEncoderState);
         lock (_lock)
         {
             if (_map.TryGetValue(key, out var node))

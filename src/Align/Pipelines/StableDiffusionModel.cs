@@ -1,3 +1,4 @@
+using Align.Adapters;
 using Align.Models;
 using Align.Models.Clip;
 using Align.Models.Diffusers;
@@ -22,6 +23,9 @@ public sealed class StableDiffusionModel : IDisposable
         UNet = unet;
         Vae = vae;
         Prompts = new PromptEncoder(text, index.IsXL, index.ForceZerosForEmptyPrompt);
+        var components = new Dictionary<string, Torch.NN.Module> { [AdapterKeys.UNet] = unet };
+        for (int i = 0; i < text.Count; i++) components[i == 0 ? AdapterKeys.TextEncoder : $"{AdapterKeys.TextEncoder}_{i + 1}"] = text[i].Item2;
+        Adapters = new ModelAdapters(components, unet.Config);
     }
 
     public string Directory { get; }
@@ -30,6 +34,9 @@ public sealed class StableDiffusionModel : IDisposable
     public UNet2DConditionModel UNet { get; }
     public AutoencoderKL Vae { get; }
     public PromptEncoder Prompts { get; }
+
+    /// <summary>LoRA adapters on this model: load, create, activate for a run, fuse (see <see cref="ModelAdapters"/>).</summary>
+    public ModelAdapters Adapters { get; }
     public bool IsXL => Index.IsXL;
     public string SchedulerConfigPath => Path.Combine(Directory, "scheduler", "scheduler_config.json");
 

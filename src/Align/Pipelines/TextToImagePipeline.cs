@@ -114,7 +114,7 @@ public sealed class TextToImagePipeline
         {
             using (Autograd.NoGrad())
                 foreach (TextToImageRequest q in requests)
-                    prompts.Add(Prompts?.Get(q.Prompt, q.NegativePrompt, guidance, q.ClipSkip)
+                    prompts.Add(Prompts?.Get(q.Prompt, q.NegativePrompt, guidance, q.ClipSkip, Model.Adapters.TextEncoderState)
                                 ?? Model.Prompts.EncodeWeighted(q.Prompt, q.NegativePrompt, guidance, q.ClipSkip));
             Tensor context = PerImage(requests, prompts, p => p.Conditional);
             if (guidance) context = torch.Cat([PerImage(requests, prompts, p => p.Unconditional!), context]);

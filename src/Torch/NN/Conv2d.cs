@@ -32,9 +32,15 @@ public sealed class Conv2d : Module<Tensor, Tensor>
     public Tensor Weight { get; }
     public Tensor? Bias { get; }
 
+    /// <summary>Added to the output when set (see <see cref="IParallelBranch"/>); null for the plain layer.</summary>
+    public IParallelBranch? Branch { get; set; }
+
     /// <summary>PyTorch's default: kaiming_uniform(a=√5) for the weight, U(±1/√fan_in) for the bias.</summary>
     public void ResetParameters(Generator? generator = null) => Init.LinearOrConvDefault_(Weight, Bias, generator);
 
-    public override Tensor Forward(Tensor input) =>
-        F.Conv2d(input, Weight, Bias, Stride.ToArray(), Padding.ToArray(), Dilation.ToArray(), Groups);
+    public override Tensor Forward(Tensor input)
+    {
+        Tensor output = F.Conv2d(input, Weight, Bias, Stride.ToArray(), Padding.ToArray(), Dilation.ToArray(), Groups);
+        return Branch is { } branch ? ParallelBranch.AddTo(output, branch, input) : output;
+    }
 }
