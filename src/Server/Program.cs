@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Server;
+using Server.Adapters;
 using Server.Generation;
 using Server.Grpc;
 using Server.Http;
@@ -17,6 +18,7 @@ builder.Services.Configure<ServerOptions>(config.GetSection(ServerOptions.Sectio
 builder.Services.Configure<CatalogOptions>(config.GetSection(ServerOptions.Section));
 builder.Services.Configure<LimitsOptions>(config.GetSection(LimitsOptions.Section));
 builder.Services.Configure<QueueOptions>(config.GetSection(QueueOptions.Section));
+builder.Services.Configure<AdapterOptions>(config.GetSection(AdapterOptions.Section));
 var options = config.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
 var queueOptions = config.GetSection(QueueOptions.Section).Get<QueueOptions>() ?? new QueueOptions();
 
@@ -29,9 +31,14 @@ builder.Services.AddSingleton<AlignmentRunner>();
 builder.Services.AddSingleton<BatchRunner>();
 builder.Services.AddSingleton<GenerationService>();
 builder.Services.AddSingleton<ApiKeyCheck>();
+builder.Services.AddSingleton<AdapterEvents>();
+builder.Services.AddSingleton<AdapterCatalog>();
+builder.Services.AddSingleton<AdapterService>();
 builder.Services.AddGrpcApi(config);
 builder.Services.AddHostedService<ModelLoader>();
 builder.Services.AddHostedService<GenerationWorker>();
+builder.Services.AddSingleton<AdapterWatcher>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<AdapterWatcher>());
 builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(queueOptions.ShutdownTimeoutSeconds + 10));
 
 if (config["urls"] is null && Environment.GetEnvironmentVariable("ASPNETCORE_URLS") is null)
@@ -57,6 +64,7 @@ app.MapGrpcApi(options.GrpcPort);
 app.MapHealthEndpoints();
 app.MapPrometheusMetrics("/metrics");
 app.MapGenerateEndpoints();
+app.MapAdapterEndpoints();
 
 app.Run();
 

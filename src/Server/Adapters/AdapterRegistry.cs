@@ -1,5 +1,4 @@
 using Align.Adapters.Store;
-using Microsoft.Extensions.Logging;
 
 namespace Server.Adapters;
 

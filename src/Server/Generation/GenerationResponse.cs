@@ -6,7 +6,13 @@ public sealed record GenerationResponse(
     string Model,
     IReadOnlyList<GeneratedImage> Images,
     AlignmentReport Alignment,
-    Timings Timings);
+    Timings Timings)
+{
+    /// <summary>The adapters the run applied, with the version it used of each.</summary>
+    public IReadOnlyList<AppliedAdapter> Adapters { get; init; } = [];
+}
+
+public sealed record AppliedAdapter(string Name, string Version, double Weight);
 
 public sealed record GeneratedImage(byte[] Png, long Seed, IReadOnlyDictionary<string, double> Rewards);
 

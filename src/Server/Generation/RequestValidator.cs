@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Server.Adapters;
 using Server.Api;
 using Server.Models;
 
@@ -8,7 +9,7 @@ namespace Server.Generation;
 /// Turns what a client sent into a <see cref="GenerationRequest"/>: fills server defaults, checks every value against the
 /// model and the configured limits, and refuses the first problem naming its field.
 /// </summary>
-public sealed class RequestValidator(ModelCatalog catalog, IOptions<LimitsOptions> limits)
+public sealed class RequestValidator(ModelCatalog catalog, AdapterCatalog adapterCatalog, IOptions<LimitsOptions> limits)
 {
     public GenerationRequest Validate(GenerateInput input, string transport, string requestId)
     {
@@ -44,12 +45,27 @@ public sealed class RequestValidator(ModelCatalog catalog, IOptions<LimitsOption
             if (string.IsNullOrEmpty(a.Name)) throw ServiceException.Invalid($"adapters[{i}].name", "every adapter needs a name");
             double weight = a.Weight ?? 1.0;
             if (!double.IsFinite(weight) || Math.Abs(weight) > 10) throw ServiceException.Invalid($"adapters[{i}].weight", $"adapter weight must be between -10 and 10, got {weight}");
-            throw new ServiceException(ErrorCode.NotFound, $"adapter '{a.Name}' is not loaded on this server", $"adapters[{i}].name");
+            if (adapters.Any(c => c.Name == a.Name)) throw ServiceException.Invalid($"adapters[{i}].name", $"adapter '{a.Name}' is named twice");
+            CheckAdapter(modelName, a.Name, $"adapters[{i}].name");
+            adapters.Add(new AdapterChoice(a.Name, weight));
         }
 
         AlignmentOptions alignment = Alignment(input.Alignment, l, served, images);
         return new GenerationRequest(requestId, transport, modelName, prompt, input.NegativePrompt, width, height, steps, guidance, seed, images,
             adapters, alignment);
+    }
+
+    // The adapter must be in the store and have a version this model can serve; the run leases it (and loads it if needed).
+    private void CheckAdapter(string model, string name, string field)
+    {
+        if (adapterCatalog.Store is null) throw new ServiceException(ErrorCode.NotFound, $"adapter '{name}' is not available: this server has no adapter store", field);
+        AdapterStatus? status = adapterCatalog.For(model)?.Status(name);
+        if (status is null)
+        {
+            AdapterStatus? refused = adapterCatalog.For(model)?.List().FirstOrDefault(s => s.Version.Name == name);
+            if (refused is not null) throw ServiceException.Invalid(field, $"adapter '{name}' version {refused.Version.Version} cannot be used with model {model}: {refused.Error}");
+            throw new ServiceException(ErrorCode.NotFound, $"adapter '{name}' is not in the adapter store", field);
+        }
     }
 
     // Prompts may weight words A1111-style, "(red:1.3)"; a malformed one is refused here, not on the device.

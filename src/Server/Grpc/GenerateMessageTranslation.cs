@@ -17,6 +17,7 @@ public static class GenerateMessageTranslation
             Alignment = new V1.AlignmentReport { Method = r.Alignment.Method, IterationsRun = r.Alignment.IterationsRun },
             TimingsMs = new V1.Timings { Queue = r.Timings.QueueMs, Generate = r.Timings.GenerateMs, Encode = r.Timings.EncodeMs, Total = r.Timings.TotalMs },
         };
+        message.Adapters.Add(r.Adapters.Select(a => new V1.AppliedAdapter { Name = a.Name, Version = a.Version, Weight = a.Weight }));
         foreach (GeneratedImage image in r.Images)
         {
             var m = new V1.Image { Png = ByteString.CopyFrom(image.Png), Seed = image.Seed };

@@ -1,11 +1,12 @@
 using Align.V1;
+using Server.Adapters;
 using Server.Generation;
 using Server.Queue;
 
 namespace Server.Grpc;
 
 /// <summary>align.v1.GenerationService: translates its messages to and from <see cref="GenerationService"/>, the request path HTTP uses too.</summary>
-public sealed class GenerationGrpcService(GenerationService generation) : IGrpcService
+public sealed class GenerationGrpcService(GenerationService generation, AdapterService adapters) : IGrpcService
 {
     public const string Name = "align.v1.GenerationService";
 
@@ -15,6 +16,8 @@ public sealed class GenerationGrpcService(GenerationService generation) : IGrpcS
         methods.Add(Name, "GenerateStream", GenerateStream);
         methods.Add(Name, "ListModels", ListModels);
         methods.Add(Name, "ListAdapters", ListAdapters);
+        methods.Add(Name, "LoadAdapter", LoadAdapter);
+        methods.Add(Name, "UnloadAdapter", UnloadAdapter);
     }
 
     private async Task Generate(GrpcCall call)
@@ -49,10 +52,24 @@ public sealed class GenerationGrpcService(GenerationService generation) : IGrpcS
         await call.WriteAsync(response);
     }
 
-    // Adapters arrive in a later issue: until then no adapter is loaded, and the list is empty.
     private async Task ListAdapters(GrpcCall call)
     {
         await call.ReadRequestAsync(ListAdaptersRequest.Parser);
-        await call.WriteAsync(new ListAdaptersResponse());
+        var response = new ListAdaptersResponse();
+        response.Adapters.Add(adapters.List().Select(AdapterMessageTranslation.ToMessage));
+        await call.WriteAsync(response);
+    }
+
+    private async Task LoadAdapter(GrpcCall call)
+    {
+        LoadAdapterRequest request = await call.ReadRequestAsync(LoadAdapterRequest.Parser);
+        AdapterDescription loaded = await Task.Run(() => adapters.Load(request.Name, request.HasModel ? request.Model : null), call.Ended);
+        await call.WriteAsync(AdapterMessageTranslation.ToMessage(loaded));
+    }
+
+    private async Task UnloadAdapter(GrpcCall call)
+    {
+        UnloadAdapterRequest request = await call.ReadRequestAsync(UnloadAdapterRequest.Parser);
+        await call.WriteAsync(AdapterMessageTranslation.ToMessage(adapters.Unload(request.Name, request.HasModel ? request.Model : null)));
     }
 }

@@ -44,6 +44,7 @@ public static class GenerateEndpoints
             h["X-Seed"] = first.Seed.ToString(CultureInfo.InvariantCulture);
             h["X-Rewards"] = JsonSerializer.Serialize(first.Rewards, ApiJson.Options);
             h["X-Timings-Ms"] = JsonSerializer.Serialize(GenerateJson.From(response).TimingsMs, ApiJson.Options);
+            if (response.Adapters.Count > 0) h["X-Adapters"] = JsonSerializer.Serialize(response.Adapters, ApiJson.Options);
             context.Response.ContentType = "image/png";
             await context.Response.Body.WriteAsync(first.Png, context.RequestAborted);
             return;

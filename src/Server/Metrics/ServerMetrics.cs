@@ -23,6 +23,10 @@ public sealed class ServerMetrics
     private readonly Histogram<int> alignmentIterations;
     private readonly Histogram<double> alignmentRewardGain;
     private readonly Histogram<double> alignmentIterationDuration;
+    private readonly Counter<long> adapterLoads;
+    private readonly Histogram<double> adapterLoadDuration;
+    private readonly Counter<long> adapterSwaps;
+    private readonly Counter<long> adapterEvictions;
 
     public ServerMetrics(IMeterFactory meterFactory)
     {
@@ -60,6 +64,16 @@ public sealed class ServerMetrics
             "Time per ReNO iteration or best-of-n candidate, by method.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = MetricBuckets.Seconds });
 
+        adapterLoads = meter.CreateCounter<long>("align.adapter.loads", "{load}",
+            "Adapter loads, by model and result (ok, failed: the version was refused and the previous one kept serving).");
+        adapterLoadDuration = meter.CreateHistogram("align.adapter.load.duration", "s",
+            "Time to read, validate and place an adapter's weights on the model's device, by model.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = MetricBuckets.Seconds });
+        adapterSwaps = meter.CreateCounter<long>("align.adapter.hot_swaps", "{swap}",
+            "New versions of adapters swapped in while serving, by model.");
+        adapterEvictions = meter.CreateCounter<long>("align.adapter.evictions", "{eviction}",
+            "Adapters unloaded to stay within the loaded-weights budget, by model.");
+
         meter.CreateObservableGauge("process.resident_memory", () => Environment.WorkingSet, "By",
             "Resident set size of the server process.");
         meter.CreateObservableGauge("dotnet.gc.heap_size", () => GC.GetTotalMemory(forceFullCollection: false), "By",
@@ -71,6 +85,8 @@ public sealed class ServerMetrics
             "Open file descriptors of the server process.");
         meter.CreateObservableGauge("align.torch.live_tensors", () => Torch.Tensor.LiveCount, "{tensor}",
             "Tensors holding native memory now (model weights, caches, requests in flight); flat when the server is steady.");
+        meter.CreateObservableGauge("align.adapter.loaded_bytes", AdapterBytes, "By",
+            "Adapter weights loaded on each model's device.");
         meter.CreateObservableCounter("align.torch.finalized_tensors", () => Torch.Tensor.FinalizedCount, "{tensor}",
             "Tensors released by the garbage collector's finalizer instead of a dispose scope (a missed dispose; should stay 0).");
     }
@@ -105,6 +121,24 @@ public sealed class ServerMetrics
 
     public void ModelLoaded(TimeSpan duration, string model) =>
         modelLoadDuration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>("model", model));
+
+    public void AdapterLoaded(string model, bool ok, TimeSpan duration)
+    {
+        adapterLoads.Add(1, new("model", model), new("result", ok ? "ok" : "failed"));
+        if (ok) adapterLoadDuration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>("model", model));
+    }
+
+    public void AdapterSwapped(string model) => adapterSwaps.Add(1, new KeyValuePair<string, object?>("model", model));
+
+    public void AdapterEvicted(string model) => adapterEvictions.Add(1, new KeyValuePair<string, object?>("model", model));
+
+    /// <summary>Reports the bytes of adapter weights each model holds, read when metrics are collected.</summary>
+    public void ObserveAdapterBytes(Func<IEnumerable<(string Model, long Bytes)>> read) => observeAdapterBytes = read;
+
+    private Func<IEnumerable<(string Model, long Bytes)>> observeAdapterBytes = () => [];
+
+    private IEnumerable<Measurement<long>> AdapterBytes() =>
+        observeAdapterBytes().Select(m => new Measurement<long>(m.Bytes, new KeyValuePair<string, object?>("model", m.Model)));
 
     private static IEnumerable<Measurement<long>> OpenFileDescriptors()
     {

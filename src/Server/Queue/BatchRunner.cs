@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
+using Align.Adapters;
 using Align.Imaging;
 using Align.Pipelines;
 using Align.Rewards;
+using Server.Adapters;
 using Server.Api;
 using Server.Generation;
 using Server.Metrics;
@@ -16,7 +18,7 @@ namespace Server.Queue;
 /// every image, PNG encoding, then each request's response. Requests cancelled meanwhile are left out; when all of
 /// them are gone the run stops at the next denoising step.
 /// </summary>
-public sealed class BatchRunner(ModelCatalog catalog, AlignmentRunner alignment, ServerMetrics metrics, ILogger<BatchRunner> log)
+public sealed class BatchRunner(ModelCatalog catalog, AdapterCatalog adapters, AlignmentRunner alignment, ServerMetrics metrics, ILogger<BatchRunner> log)
 {
     public void Run(List<WorkItem> batch)
     {
@@ -40,12 +42,17 @@ public sealed class BatchRunner(ModelCatalog catalog, AlignmentRunner alignment,
         {
             ServedModel model = catalog.Get(first.Model) ?? throw new ServiceException(ErrorCode.Unavailable, $"model {first.Model} is not loaded");
             var watch = Stopwatch.StartNew();
+            // The batch shares its adapters (they are part of the batch key). The lease pins their versions for the run;
+            // the activation applies them, and keeps any other run's adapters off the model meanwhile.
+            using AdapterLease<LoraAdapter>? lease = adapters.Lease(first.Model, first.Adapters);
+            using AdapterActivation activation = model.Model.Adapters.Activate(lease?.Adapters.Select(a => (a.Adapter, a.Weight)) ?? [], allGone.Token);
             using var scope = torch.NewDisposeScope();
             // Per request: its images (in one tensor for all, request order), their seeds, and what the method did.
             (Tensor images, long[][] seeds, AlignmentReport[] reports) = method == AlignmentOptions.None
                 ? Plain(model, live, allGone.Token)
                 : alignment.Run(model, live[0], allGone.Token);
             string[] prompts = live.SelectMany((i, n) => Enumerable.Repeat(i.Request.Prompt, seeds[n].Length)).ToArray();
+            AppliedAdapter[] applied = lease?.Adapters.Select(a => new AppliedAdapter(a.Name, a.Version, a.Weight)).ToArray() ?? [];
             Dictionary<string, float[]> rewards = model.Rewards.ToDictionary(r => r.Name, r => Score(r, images, prompts));
             Tensor cpu = images.To(Device.CPU, DType.Float32);
             var pixels = new (byte[] Pixels, int Width, int Height, int Channels)[prompts.Length];
@@ -58,7 +65,7 @@ public sealed class BatchRunner(ModelCatalog catalog, AlignmentRunner alignment,
             for (int n = 0; n < live.Count; n++)
             {
                 WorkItem item = live[n];
-                var result = new ItemResult(pixels.AsSpan(offset, seeds[n].Length).ToArray(), seeds[n], offset, reports[n]);
+                var result = new ItemResult(pixels.AsSpan(offset, seeds[n].Length).ToArray(), seeds[n], offset, reports[n], applied);
                 offset += seeds[n].Length;
                 _ = Task.Run(() => Complete(item, result, rewards, generate));
             }
@@ -99,7 +106,8 @@ public sealed class BatchRunner(ModelCatalog catalog, AlignmentRunner alignment,
     }
 
     /// <summary>One request's share of a batch: its pixels and seeds, where its rewards start, what its method did.</summary>
-    private sealed record ItemResult((byte[] Pixels, int Width, int Height, int Channels)[] Pixels, long[] Seeds, int Offset, AlignmentReport Report);
+    private sealed record ItemResult((byte[] Pixels, int Width, int Height, int Channels)[] Pixels, long[] Seeds, int Offset, AlignmentReport Report,
+        AppliedAdapter[] Adapters);
 
     private void Complete(WorkItem item, ItemResult result, Dictionary<string, float[]> rewards, TimeSpan generate)
     {
@@ -113,7 +121,7 @@ public sealed class BatchRunner(ModelCatalog catalog, AlignmentRunner alignment,
             {
                 long seed = result.Seeds[k];
                 (byte[] bytes, int w, int h, int c) = result.Pixels[k];
-                byte[] png = PngEncoder.Encode(bytes, w, h, c, PngText(r, seed));
+                byte[] png = PngEncoder.Encode(bytes, w, h, c, PngText(r, seed, result.Adapters));
                 var scores = new Dictionary<string, double>();
                 foreach ((string name, float[] values) in rewards)
                 {
@@ -125,7 +133,7 @@ public sealed class BatchRunner(ModelCatalog catalog, AlignmentRunner alignment,
             }
             var timings = new Timings(item.QueueWait.TotalMilliseconds, generate.TotalMilliseconds, encode.Elapsed.TotalMilliseconds,
                 Stopwatch.GetElapsedTime(item.EnqueuedAt).TotalMilliseconds);
-            if (item.Complete(new GenerationResponse(r.Id, r.Model, generated, result.Report, timings)))
+            if (item.Complete(new GenerationResponse(r.Id, r.Model, generated, result.Report, timings) { Adapters = result.Adapters }))
                 metrics.ImagesGenerated(generated.Count, r.Model);
         }
         catch (Exception e)
@@ -147,10 +155,11 @@ public sealed class BatchRunner(ModelCatalog catalog, AlignmentRunner alignment,
     }
 
     // Generation parameters in the PNG (tEXt), as image tools show them; nothing request-specific, so equal requests give equal files.
-    private static Dictionary<string, string> PngText(GenerationRequest r, long seed) => new()
+    private static Dictionary<string, string> PngText(GenerationRequest r, long seed, AppliedAdapter[] adapters) => new()
     {
         ["prompt"] = r.Prompt,
         ["parameters"] = string.Create(CultureInfo.InvariantCulture,
-            $"model: {r.Model}, seed: {seed}, steps: {r.Steps}, guidance: {r.Guidance}, size: {r.Width}x{r.Height}, negative: {r.NegativePrompt}"),
+            $"model: {r.Model}, seed: {seed}, steps: {r.Steps}, guidance: {r.Guidance}, size: {r.Width}x{r.Height}, negative: {r.NegativePrompt}")
+            + string.Concat(adapters.Select(a => string.Create(CultureInfo.InvariantCulture, $", adapter: {a.Name}@{a.Version}:{a.Weight}"))),
     };
 }

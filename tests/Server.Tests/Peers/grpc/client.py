@@ -176,6 +176,35 @@ def scenario_list_models():
     return call(run)
 
 
+def scenario_adapters():
+    # ARG: the name of an adapter the store holds
+    def info(a):
+        return {"name": a.name, "version": a.version, "published_at": a.published_at, "annotations": dict(a.annotations),
+                "models": [{"model": m.model, "version": m.version, "loaded": m.loaded, "bytes": m.bytes, "in_use": m.in_use,
+                            "error": m.error if m.HasField("error") else None} for m in a.models]}
+
+    listed = unary("ListAdapters", pb.ListAdaptersResponse)(pb.ListAdaptersRequest(), timeout=10).adapters
+    out = {"code": "OK", "listed": [info(a) for a in listed]}
+    out["unload"] = call(lambda: info(unary("UnloadAdapter", pb.AdapterInfo)(pb.UnloadAdapterRequest(name=ARG), timeout=30)))
+    out["load"] = call(lambda: info(unary("LoadAdapter", pb.AdapterInfo)(pb.LoadAdapterRequest(name=ARG), timeout=30)))
+    out["load_unknown"] = call(lambda: info(unary("LoadAdapter", pb.AdapterInfo)(pb.LoadAdapterRequest(name="ghost"), timeout=30)))
+    out["load_unknown_model"] = call(lambda: info(unary("LoadAdapter", pb.AdapterInfo)(
+        pb.LoadAdapterRequest(name=ARG, model="no-such-model"), timeout=30)))
+    request = pb.GenerateRequest(prompt="a red circle", seed=3, steps=4)
+    out["plain"] = call(lambda: response(generate(request, timeout=60)))
+    request.adapters.add(name=ARG, weight=0.9)
+    def with_adapter():
+        r = generate(request, timeout=60)
+        d = response(r)
+        d["adapters"] = [{"name": a.name, "version": a.version, "weight": a.weight} for a in r.adapters]
+        return d
+    out["with_adapter"] = call(with_adapter)
+    missing = pb.GenerateRequest(prompt="a red circle", steps=4)
+    missing.adapters.add(name="ghost")
+    out["missing"] = call(lambda: response(generate(missing, timeout=60)))
+    return out
+
+
 def scenario_api_key():
     # ARG: the server's key
     request = pb.GenerateRequest(prompt="a red circle", steps=4)
