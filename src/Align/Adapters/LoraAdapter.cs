@@ -68,6 +68,9 @@ public sealed class LoraAdapter : IDisposable
         }
     }
 
+    /// <summary>The layers as one module (keys <c>N.A</c>, <c>N.B</c> in layer order): what a training checkpoint saves and restores.</summary>
+    public Module Module => _modules;
+
     /// <summary>Every A and B tensor: what an optimiser trains.</summary>
     public IEnumerable<Tensor> Parameters() => _modules.Parameters();
 

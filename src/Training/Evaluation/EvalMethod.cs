@@ -43,7 +43,10 @@ public abstract class EvalMethod
 
 internal sealed class BaseMethod : EvalMethod
 {
-    public override string Name => "base";
+    /// <summary>What the evaluation calls it (e.g. "base + dpo-shapes" when an adapter is applied around it).</summary>
+    public string Label { get; init; } = "base";
+
+    public override string Name => Label;
 
     public override Tensor Generate(TextToImagePipeline pipeline, TextToImageRequest request)
     {

@@ -10,7 +10,7 @@ namespace Training.Loop;
 public sealed record TrainingReport(int StepsDone, bool StoppedOnBudget, IReadOnlyList<IReadOnlyDictionary<string, double>> Metrics, TimeSpan Elapsed);
 
 /// <summary>
-/// Runs a task with AdamW, warm-up + cosine learning rate, gradient clipping, a dispose scope per step, periodic atomic
+/// Runs a task with AdamW, warm-up + cosine learning rate, gradient accumulation and clipping, a dispose scope per step, periodic atomic
 /// checkpoints, resume from the last checkpoint, and metrics written as CSV and a loss curve PNG.
 /// </summary>
 public static class TrainingLoop
@@ -42,10 +42,21 @@ public static class TrainingLoop
             {
                 optimizer.LearningRate = o.LearningRateAt(step);
                 optimizer.ZeroGrad();
-                ulong stepSeed = SplitMix64(o.Seed ^ SplitMix64((ulong)step));
-                var random = new Random(unchecked((int)stepSeed));
-                using var generator = new Generator(stepSeed);
-                var m = new Dictionary<string, double>(task.Step(step, random, generator));
+                var m = new Dictionary<string, double>();
+                int micro = Math.Max(1, o.GradientAccumulation);
+                for (int k = 0; k < micro; k++)
+                {
+                    ulong stepSeed = SplitMix64(o.Seed ^ SplitMix64((ulong)step * (ulong)micro + (ulong)k));
+                    var random = new Random(unchecked((int)stepSeed));
+                    using var generator = new Generator(stepSeed);
+                    using var microScope = torch.NewDisposeScope();
+                    foreach ((string key, double value) in task.Step(step, random, generator))
+                        m[key] = m.GetValueOrDefault(key) + value / micro;
+                }
+                if (micro > 1)
+                    using (Autograd.NoGrad())
+                        foreach (Tensor p in parameters)
+                            p.Grad?.Mul_(1.0 / micro); // the mean of the micro-batches' gradients
                 m["grad_norm"] = Autograd.ClipGradNorm(parameters, o.GradClip);
                 m["lr"] = optimizer.LearningRate;
                 optimizer.Step();

@@ -5,6 +5,7 @@ namespace Training.Loop;
 /// <param name="Seed">batch k is drawn from (Seed, k) alone, so a resumed run sees exactly the data an uninterrupted one would</param>
 /// <param name="WarmupSteps">linear learning-rate warm-up, then cosine decay to 10% at <paramref name="Steps"/></param>
 /// <param name="StopAt">end this invocation at that step with a checkpoint, as a preempted job would (a later run resumes)</param>
+/// <param name="GradientAccumulation">micro-batches whose gradients are averaged into one optimiser step</param>
 public sealed record TrainingOptions(
     string OutputDirectory,
     int Steps,
@@ -15,7 +16,8 @@ public sealed record TrainingOptions(
     double GradClip = 1.0,
     double WeightDecay = 0.01,
     TimeSpan? TimeBudget = null,
-    int? StopAt = null)
+    int? StopAt = null,
+    int GradientAccumulation = 1)
 {
     public double LearningRateAt(int step)
     {
