@@ -9,4 +9,5 @@ root.Subcommands.Add(ShipCommand.Create());
 root.Subcommands.Add(FinetuneClipCommand.Create());
 root.Subcommands.Add(PublishCommand.Create());
 root.Subcommands.Add(PairsCommand.Create());
+root.Subcommands.Add(DpoCommand.Create());
 return root.Parse(args).Invoke();
