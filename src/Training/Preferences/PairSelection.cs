@@ -5,18 +5,29 @@ public static class PairSelection
 {
     /// <summary>
     /// Pairs of one prompt's images, (chosen, rejected) indices with score[chosen] &gt; score[rejected] + <paramref name="margin"/>
-    /// (NaN scores never pair). With the verifier's 0/1 scores: every passing image against every failing one. At most
-    /// <paramref name="max"/>, spread over the images: the best against the worst first, then the next ranks.
+    /// (NaN scores never pair). With the verifier's 0/1 scores: passing images against failing ones. At most
+    /// <paramref name="max"/>, spread over the images: the best against the worst first, then each next pair the one whose
+    /// images have been used least (then the best-ranked).
     /// </summary>
     public static IReadOnlyList<(int Chosen, int Rejected)> SamePrompt(IReadOnlyList<double> scores, int max, double margin = 0)
     {
         int[] best = Enumerable.Range(0, scores.Count).Where(i => !double.IsNaN(scores[i])).OrderByDescending(i => scores[i]).ThenBy(i => i).ToArray();
         int[] worst = best.Reverse().ToArray();
-        var pairs = new List<(int Chosen, int Rejected, int Order, int First)>();
+        var remaining = new List<(int Chosen, int Rejected, int Rank, int First)>();
         for (int a = 0; a < best.Length; a++)
             for (int b = 0; b < worst.Length; b++)
-                if (scores[best[a]] > scores[worst[b]] + margin) pairs.Add((best[a], worst[b], a + b, a));
-        return pairs.OrderBy(p => p.Order).ThenBy(p => p.First).Take(Math.Max(0, max)).Select(p => (p.Chosen, p.Rejected)).ToArray();
+                if (scores[best[a]] > scores[worst[b]] + margin) remaining.Add((best[a], worst[b], a + b, a));
+        var uses = new int[scores.Count];
+        var pairs = new List<(int, int)>();
+        while (pairs.Count < max && remaining.Count > 0)
+        {
+            var next = remaining.MinBy(p => (uses[p.Chosen] + uses[p.Rejected], p.Rank, p.First));
+            remaining.Remove(next);
+            uses[next.Chosen]++;
+            uses[next.Rejected]++;
+            pairs.Add((next.Chosen, next.Rejected));
+        }
+        return pairs;
     }
 
     /// <summary>
