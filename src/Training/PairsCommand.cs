@@ -66,7 +66,9 @@ internal static class PairsCommand
             o.WriteLine($"manifest: {summary.Manifest}");
             File.WriteAllText(Path.Combine(outDir, "summary.json"), JsonSerializer.Serialize(new { plan, model = result.GetValue(model), summary },
                 new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals, Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } }));
-            return summary.Pairs > 0 ? 0 : 1;
+            if (summary.Pairs > 0) return 0;
+            o.WriteLine("no pairs: every prompt's images agreed (try more --seeds or --prompts-per-category, or other --categories)");
+            return 1;
         });
         return command;
     }

@@ -45,21 +45,7 @@ public sealed class PairBuilder(TextToImagePipeline pipeline, IImageJudge judge,
                 double[] own = first.Take(plan.Seeds).Where(double.IsFinite).ToArray(); // the prompt's own images against it
                 scoreSum += own.Sum();
                 judged += own.Length;
-                var written = new List<PreferencePair>();
-                if (contrast is null)
-                {
-                    foreach ((int c, int r) in PairSelection.SamePrompt(first, plan.MaxPairsPerPrompt, plan.Margin))
-                        written.Add(Pair(output, category, prompt, null, pool[c], first[c], pool[r], first[r], PreferencePair.SamePrompt));
-                }
-                else
-                {
-                    double[] second = judge.Score(pool.Select(s => s.Image).ToArray(), contrast);
-                    foreach ((int a, int b) in PairSelection.Cross(first, second, plan.MaxPairsPerPrompt, plan.Margin))
-                    {
-                        written.Add(Pair(output, category, prompt, contrast, pool[a], first[a], pool[b], first[b], PreferencePair.Cross));
-                        written.Add(Pair(output, category, contrast, prompt, pool[b], second[b], pool[a], second[a], PreferencePair.Cross));
-                    }
-                }
+                List<PreferencePair> written = PairsFor(output, category, prompt, contrast, pool, first);
                 if (written.Count > 0) kept++;
                 pairs += written.Count;
                 foreach (PreferencePair p in written) writer.WriteLine(PairManifest.ToLine(p));
@@ -71,6 +57,25 @@ public sealed class PairBuilder(TextToImagePipeline pipeline, IImageJudge judge,
                 $"{summary.Category}: {summary.PromptsKept}/{summary.Prompts} prompts gave {summary.Pairs} pairs ({summary.Images} images, mean score {summary.MeanScore:F3})"));
         }
         return new PairSummary(manifest, judge.Name, summaries);
+    }
+
+    // The pairs a prompt gives from its images (in cross mode, from the images of the prompt and its contrast).
+    private List<PreferencePair> PairsFor(string output, Category category, Prompt prompt, Prompt? contrast, List<Sample> pool, double[] first)
+    {
+        var pairs = new List<PreferencePair>();
+        if (contrast is null)
+        {
+            foreach ((int c, int r) in PairSelection.SamePrompt(first, plan.MaxPairsPerPrompt, plan.Margin))
+                pairs.Add(Pair(output, category, prompt, null, pool[c], first[c], pool[r], first[r], PreferencePair.SamePrompt));
+            return pairs;
+        }
+        double[] second = judge.Score(pool.Select(s => s.Image).ToArray(), contrast);
+        foreach ((int a, int b) in PairSelection.Cross(first, second, plan.MaxPairsPerPrompt, plan.Margin))
+        {
+            pairs.Add(Pair(output, category, prompt, contrast, pool[a], first[a], pool[b], first[b], PreferencePair.Cross));
+            pairs.Add(Pair(output, category, contrast, prompt, pool[b], second[b], pool[a], second[a], PreferencePair.Cross));
+        }
+        return pairs;
     }
 
     /// <summary>A one-attribute contradiction of the prompt whose spec is also in the train split (relation flipped, colours swapped, …), phrased at random; null when there is none.</summary>
