@@ -8,4 +8,6 @@ root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(ShipCommand.Create());
 root.Subcommands.Add(FinetuneClipCommand.Create());
 root.Subcommands.Add(PublishCommand.Create());
+root.Subcommands.Add(PairsCommand.Create());
+root.Subcommands.Add(DpoCommand.Create());
 return root.Parse(args).Invoke();

@@ -1,0 +1,28 @@
+using Align.Adapters;
+using Torch;
+using Torch.NN;
+using Training.Loop;
+
+namespace Training.Dpo;
+
+/// <summary>
+/// Diffusion-DPO as a training task: each step draws <paramref name="batch"/> pairs, one timestep (uniform over the training
+/// schedule) and one noise per pair shared by its two images, optionally drops a pair's prompt to the empty one (for
+/// classifier-free guidance), and back-propagates the DPO loss into the adapter. Checkpoints hold the adapter alone.
+/// </summary>
+public sealed class DpoTask(DiffusionDpo dpo, PreferenceData data, LoraAdapter adapter, int batch, double dropPrompt = 0) : ITrainingTask
+{
+    public string Name => "dpo";
+    public Module Model => adapter.Module;
+    public IEnumerable<Tensor> TrainableParameters => adapter.Parameters();
+
+    public IReadOnlyDictionary<string, double> Step(int step, Random random, Generator generator)
+    {
+        int[] pairs = Enumerable.Range(0, batch).Select(_ => random.Next(data.Count)).ToArray();
+        bool[] dropped = pairs.Select(_ => dropPrompt > 0 && random.NextDouble() < dropPrompt).ToArray();
+        long[] timesteps = pairs.Select(_ => (long)random.Next(dpo.NumTrainTimesteps)).ToArray();
+        (Tensor chosen, Tensor rejected, Tensor context, var added) = data.Batch(pairs, generator, dropped);
+        Tensor noise = torch.Randn(chosen.Shape, generator);
+        return dpo.Loss(chosen, rejected, noise, timesteps, context, added).Metrics;
+    }
+}

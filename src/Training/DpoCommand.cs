@@ -1,0 +1,67 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Align.Adapters;
+using Training.Adapters;
+using Training.Dpo;
+using Training.Loop;
+using Training.Preferences;
+
+namespace Training;
+
+/// <summary>
+/// <c>align-train dpo</c>: Diffusion-DPO into a LoRA adapter on a preference manifest (see <c>align-train pairs</c>), through
+/// the shared adapter-training host: frozen base, seeded LoRA, ShapeWorld evaluation before and after, checkpoints and
+/// resume, curves, the adapter with its metadata, and --publish.
+/// </summary>
+internal static class DpoCommand
+{
+    public static Command Create()
+    {
+        var shared = new AdapterTrainingOptions();
+        var pairs = new Option<string>("--pairs", "--manifest") { Description = "preference manifest (JSONL: prompt, chosen, rejected; image paths relative to it)", Required = true };
+        var beta = new Option<double>("--beta") { Description = "DPO β (KL weight; Diffusion-DPO used 5000 at SD scale)", DefaultValueFactory = _ => 5000.0 };
+        var dropPrompt = new Option<double>("--drop-prompt") { Description = "probability of training a pair on the empty prompt (classifier-free guidance dropout)", DefaultValueFactory = _ => 0.0 };
+        var resolution = new Option<int?>("--resolution") { Description = "image size the pairs are encoded at (default: the model's, 64 for ShapeWorld)" };
+        var command = new Command("dpo", "Diffusion-DPO into a LoRA adapter on preference pairs, with the frozen base as the reference") { pairs, beta, dropPrompt, resolution };
+        shared.AddTo(command);
+        command.SetAction(result =>
+        {
+            AdapterTrainingSettings s = shared.Read(result);
+            string manifest = Path.GetFullPath(result.GetValue(pairs)!);
+            double b = result.GetValue(beta), drop = result.GetValue(dropPrompt);
+            if (!(b > 0)) throw new ArgumentException("--beta must be positive");
+            if (drop is < 0 or > 1) throw new ArgumentException("--drop-prompt must be in [0, 1]");
+            if (s.Targets.Keys.Any(AdapterKeys.IsTextEncoder))
+                throw new ArgumentException("dpo trains UNet adapters: the prompt embeddings are encoded once, so text-encoder targets would never learn");
+            IReadOnlyList<PreferencePair> read = PairManifest.Read(manifest);
+            string trainingData = JsonSerializer.Serialize(new Dictionary<string, object>
+            {
+                ["manifest"] = manifest,
+                ["pairs"] = read.Count,
+                ["prompts"] = read.Select(p => p.Prompt).Distinct().Count(),
+                ["categories"] = read.GroupBy(p => p.Category ?? "").ToDictionary(g => g.Key, g => g.Count()),
+            });
+            var hyper = new Dictionary<string, object> { ["beta"] = b, ["drop_prompt"] = drop };
+            TextWriter o = result.InvocationConfiguration.Output;
+            AdapterRunResult? run = null;
+            PreferenceData? data = null;
+            // The host copies the hyperparameters when it writes the adapter, after the task is made: what the data decides goes in too.
+            ConsoleProgress.Run(progress => run = AdapterTrainer.Run(s, "dpo", trainingData, hyper, (model, adapter) =>
+            {
+                data = new PreferenceData(model, manifest, result.GetValue(resolution));
+                var dpo = new DiffusionDpo(model, adapter, b);
+                hyper["resolution"] = data.Resolution;
+                hyper["prediction_type"] = dpo.PredictionTypeName;
+                progress.Message($"dpo: {data.Count} pairs ({data.Images} images, {data.Prompts} prompts) encoded at {data.Resolution}×{data.Resolution}; " +
+                                 string.Create(CultureInfo.InvariantCulture, $"β = {b}, {dpo.PredictionTypeName} target"));
+                return new DpoTask(dpo, data, adapter, s.Batch, drop);
+            }, progress));
+            data?.Dispose();
+            if (run is { Base: { } before, Adapted: { } after })
+                o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"verifier accuracy: base {before.Overall.Accuracy:P1} → adapter {after.Overall.Accuracy:P1}"));
+            return 0;
+        });
+        return command;
+    }
+}

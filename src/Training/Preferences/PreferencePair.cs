@@ -1,0 +1,76 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Training.Preferences;
+
+/// <summary>
+/// One line of a preference manifest (JSONL): for <see cref="Prompt"/>, the image <see cref="Chosen"/> is preferred to
+/// <see cref="Rejected"/> (paths relative to the manifest). The rest says where the pair came from: how it was judged, the
+/// seeds, the scores, and for InstructEngine's cross-validation pairs the contrasting prompt.
+/// </summary>
+public sealed record PreferencePair
+{
+    [JsonPropertyName("prompt")] public required string Prompt { get; init; }
+    [JsonPropertyName("chosen")] public required string Chosen { get; init; }
+    [JsonPropertyName("rejected")] public required string Rejected { get; init; }
+    [JsonPropertyName("category")] public string? Category { get; init; }
+
+    /// <summary>"same_prompt" (both images sampled for this prompt) or "cross" (InstructEngine's cross-validation pairs).</summary>
+    [JsonPropertyName("kind")] public string? Kind { get; init; }
+
+    /// <summary>For a cross pair: the one-attribute contradiction of <see cref="Prompt"/> that the rejected image satisfies.</summary>
+    [JsonPropertyName("contrast_prompt")] public string? ContrastPrompt { get; init; }
+
+    [JsonPropertyName("chosen_seed")] public long? ChosenSeed { get; init; }
+    [JsonPropertyName("rejected_seed")] public long? RejectedSeed { get; init; }
+    [JsonPropertyName("chosen_score")] public double? ChosenScore { get; init; }
+    [JsonPropertyName("rejected_score")] public double? RejectedScore { get; init; }
+
+    /// <summary>What judged the images: "shapeworld-verifier" or the reward's name.</summary>
+    [JsonPropertyName("judge")] public string? Judge { get; init; }
+
+    public const string SamePrompt = "same_prompt", Cross = "cross";
+}
+
+/// <summary>Reads and writes preference manifests: one JSON object per line, image paths relative to the manifest's directory.</summary>
+public static class PairManifest
+{
+    private static readonly JsonSerializerOptions Options = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+
+    public static string ToLine(PreferencePair pair) => JsonSerializer.Serialize(pair, Options);
+
+    public static void Write(string path, IEnumerable<PreferencePair> pairs) => File.WriteAllLines(path, pairs.Select(ToLine));
+
+    /// <summary>The pairs of a manifest (blank lines skipped); each must name a prompt and two images that exist.</summary>
+    /// <exception cref="InvalidDataException">a line that is not such an object, naming the file and line</exception>
+    public static IReadOnlyList<PreferencePair> Read(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: manifest not found", path);
+        string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        var pairs = new List<PreferencePair>();
+        int number = 0;
+        foreach (string line in File.ReadLines(path))
+        {
+            number++;
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            PreferencePair? pair;
+            try
+            {
+                pair = JsonSerializer.Deserialize<PreferencePair>(line, Options);
+            }
+            catch (JsonException e)
+            {
+                throw new InvalidDataException($"{path}:{number}: {e.Message}");
+            }
+            if (pair is null) throw new InvalidDataException($"{path}:{number}: not a JSON object");
+            foreach (string image in new[] { pair.Chosen, pair.Rejected })
+                if (!File.Exists(Resolve(directory, image))) throw new InvalidDataException($"{path}:{number}: image {image} not found");
+            pairs.Add(pair);
+        }
+        if (pairs.Count == 0) throw new InvalidDataException($"{path}: no pairs");
+        return pairs;
+    }
+
+    /// <summary>An image path of the manifest as a path on disk (relative paths are relative to the manifest's directory).</summary>
+    public static string Resolve(string manifestDirectory, string image) => Path.IsPathRooted(image) ? image : Path.Combine(manifestDirectory, image);
+}
