@@ -110,5 +110,11 @@ public static class AdapterTrainer
         return losses.Length == 0 ? double.NaN : Math.Round(losses.Average(), 6);
     }
 
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    // NaN allowed: the evaluation scores no reward (mean reward NaN).
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 }
