@@ -8,4 +8,5 @@ root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(ShipCommand.Create());
 root.Subcommands.Add(FinetuneClipCommand.Create());
 root.Subcommands.Add(PublishCommand.Create());
+root.Subcommands.Add(DraftCommand.Create());
 return root.Parse(args).Invoke();
