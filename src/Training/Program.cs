@@ -10,4 +10,5 @@ root.Subcommands.Add(FinetuneClipCommand.Create());
 root.Subcommands.Add(PublishCommand.Create());
 root.Subcommands.Add(PairsCommand.Create());
 root.Subcommands.Add(DpoCommand.Create());
+root.Subcommands.Add(DraftCommand.Create());
 return root.Parse(args).Invoke();

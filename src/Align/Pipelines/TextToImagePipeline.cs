@@ -98,69 +98,57 @@ public sealed class TextToImagePipeline
     private GenerationResult Run(IReadOnlyList<TextToImageRequest> requests, Tensor? latents, bool differentiable,
         Action<StepProgress>? onStep, CancellationToken cancel, bool gradientCheckpointing = false)
     {
+        using DenoisingRun run = Prepare(requests);
+        using var scope = torch.NewDisposeScope();
+        using var gradMode = differentiable ? Autograd.EnableGrad() : Autograd.NoGrad();
+        Tensor x = run.Run(0, run.Steps, run.StartLatents(latents), differentiable && gradientCheckpointing, onStep, cancel);
+        cancel.ThrowIfCancellationRequested();
+        (Tensor images, Tensor raw) = Decode(x);
+        images.MoveToOuterScope();
+        raw.MoveToOuterScope();
+        return new GenerationResult(images, raw, run.Seeds, run.Timesteps);
+    }
+
+    /// <summary>
+    /// Validates a batch of requests (see <see cref="Generate(IReadOnlyList{TextToImageRequest}, Tensor?, Action{StepProgress}?, CancellationToken)"/>),
+    /// encodes their prompts (without grad, under the adapters active now) and sets up a scheduler: a run whose steps the caller drives.
+    /// </summary>
+    public DenoisingRun Prepare(IReadOnlyList<TextToImageRequest> requests)
+    {
         if (requests.Count == 0) throw new ArgumentException("at least one request is needed", nameof(requests));
         foreach (TextToImageRequest each in requests) Validate(each);
         TextToImageRequest r = requests[0];
         foreach (TextToImageRequest other in requests.Skip(1)) EnsureBatchable(r, other);
-        using var scope = torch.NewDisposeScope();
-        using var gradMode = differentiable ? Autograd.EnableGrad() : Autograd.NoGrad();
-        IScheduler scheduler = NewScheduler();
         bool guidance = UsesGuidance(r.Guidance);
-        long[] seeds = requests.SelectMany(q => q.Seeds).ToArray();
-        int batch = seeds.Length;
-
+        int batch = requests.Sum(q => q.Seeds.Count);
         var prompts = new List<PromptEmbeddings>();
+        var owned = new List<Tensor>();
         try
         {
-            using (Autograd.NoGrad())
-                foreach (TextToImageRequest q in requests)
-                    prompts.Add(Prompts?.Get(q.Prompt, q.NegativePrompt, guidance, q.ClipSkip, Model.Adapters.TextEncoderState)
-                                ?? Model.Prompts.EncodeWeighted(q.Prompt, q.NegativePrompt, guidance, q.ClipSkip));
+            using var scope = torch.NewDisposeScope();
+            using var noGrad = Autograd.NoGrad();
+            foreach (TextToImageRequest q in requests)
+                prompts.Add(Prompts?.Get(q.Prompt, q.NegativePrompt, guidance, q.ClipSkip, Model.Adapters.TextEncoderState)
+                            ?? Model.Prompts.EncodeWeighted(q.Prompt, q.NegativePrompt, guidance, q.ClipSkip));
             Tensor context = PerImage(requests, prompts, p => p.Conditional);
             if (guidance) context = torch.Cat([PerImage(requests, prompts, p => p.Unconditional!), context]);
             AddedConditions? added = Model.IsXL ? AddedConditions(requests, prompts, guidance) : null;
             Tensor? timeCond = Model.UNet.Config.TimeCondProjDim is int dim ? GuidanceEmbedding.Create(r.Guidance, batch, dim, Device).To(DType) : null;
-
-            scheduler.SetTimesteps(r.Steps);
-            using Generator stepNoise = NewStepNoise(seeds[0]);
-            Tensor x = (latents?.To(Device) ?? torch.Cat(requests.Select(InitialLatents).ToArray())) * scheduler.InitNoiseSigma;
-            IReadOnlyList<double> timesteps = scheduler.Timesteps.ToArray();
-            for (int i = 0; i < timesteps.Count; i++)
-            {
-                cancel.ThrowIfCancellationRequested();
-                using var stepScope = torch.NewDisposeScope();
-                double t = timesteps[i];
-                Tensor input = scheduler.ScaleModelInput(guidance ? torch.Cat([x, x]) : x, t);
-                Tensor tTensor = torch.Scalar(t, scheduler.TimestepDType, Device);
-                Tensor noise = differentiable && gradientCheckpointing
-                    ? PredictNoiseCheckpointed(input.To(DType), tTensor, context, added, timeCond)
-                    : Model.UNet.Forward(input.To(DType), tTensor, context, added, timeCond).To(DType.Float32);
-                if (guidance)
-                {
-                    Tensor[] parts = noise.Chunk(2);
-                    noise = parts[0] + (parts[1] - parts[0]) * r.Guidance;
-                }
-                SchedulerStepOutput step = scheduler.Step(noise, t, x, stepNoise);
-                // LCM's pipeline decodes the last step's boundary-conditioned estimate, not the re-noised sample.
-                x = (scheduler is LcmScheduler && i == timesteps.Count - 1 ? step.PredOriginalSample : step.PrevSample).MoveToOuterScope();
-                onStep?.Invoke(new StepProgress(i + 1, timesteps.Count, t, x));
-            }
-            cancel.ThrowIfCancellationRequested();
-            (Tensor images, Tensor raw) = Decode(x);
-            images.MoveToOuterScope();
-            raw.MoveToOuterScope();
-            return new GenerationResult(images, raw, seeds, timesteps);
+            // The run owns what it reads (which may be the prompts' own tensors); the scope frees the rest.
+            foreach (Tensor? t in new[] { context, added?.TextEmbeds, added?.TimeIds, timeCond })
+                if (t is not null) owned.Add(t.DetachFromDisposeScope());
+            foreach (PromptEmbeddings p in prompts)
+                foreach (Tensor? t in new[] { p.Conditional, p.Unconditional, p.Pooled, p.NegativePooled })
+                    if (t is not null) owned.Add(t.DetachFromDisposeScope());
+            return new DenoisingRun(this, requests, guidance, context, added, timeCond, owned);
         }
-        finally
+        catch
         {
             foreach (PromptEmbeddings p in prompts) p.Dispose();
+            foreach (Tensor t in owned) t.Dispose();
+            throw;
         }
     }
-
-    // Every tensor the UNet call reads is an input of the checkpoint, so the recomputation never reads a disposed one.
-    private Tensor PredictNoiseCheckpointed(Tensor input, Tensor t, Tensor context, AddedConditions? added, Tensor? timeCond) =>
-        ActivationCheckpoint.Run(a => [Model.UNet.Forward(a[0]!, a[1]!, a[2]!, a[3] is null ? null : new AddedConditions(a[3]!, a[4]!), a[5]).To(DType.Float32)],
-            input, t, context, added?.TextEmbeds, added?.TimeIds, timeCond)[0];
 
     /// <summary>Throws ArgumentException naming the first option in which <paramref name="other"/> cannot share a batch with <paramref name="first"/>.</summary>
     public static void EnsureBatchable(TextToImageRequest first, TextToImageRequest other)

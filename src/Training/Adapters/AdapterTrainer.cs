@@ -45,7 +45,7 @@ public static class AdapterTrainer
             return new AdapterRunResult(report, before, null, adapterDirectory, null);
         }
 
-        EvalResult? after = s.EvalPrompts > 0 ? EvaluateOnce(pipeline, s, adapter, Path.Combine(s.Output, "eval-adapter"), progress) : null;
+        EvalResult? after = s.EvalPrompts > 0 ? EvaluateOnce(pipeline, s, adapter, Path.Combine(s.Output, $"eval-adapter-step{report.StepsDone}"), progress) : null;
         var metrics = new Dictionary<string, object> { ["steps"] = report.StepsDone, ["final_loss"] = FinalLoss(report) };
         if (before is not null && after is not null)
         {
@@ -86,7 +86,8 @@ public static class AdapterTrainer
         return new AdapterRunResult(report, before, after, adapterDirectory, published);
     }
 
-    // The evaluation at fixed seeds, with the adapter applied or the bare base; kept in `directory` so a resumed run does not repeat it.
+    // The evaluation at fixed seeds, with the adapter applied or the bare base; kept in `directory` so a resumed run does not repeat it
+    // (the adapter's directory names its step count: a run resumed with more steps evaluates the new adapter).
     private static EvalResult EvaluateOnce(TextToImagePipeline pipeline, AdapterTrainingSettings s, LoraAdapter? adapter, string directory, IProgressSink progress)
     {
         string file = Path.Combine(directory, "eval.json");
@@ -109,10 +110,11 @@ public static class AdapterTrainer
         return losses.Length == 0 ? double.NaN : Math.Round(losses.Average(), 6);
     }
 
-    // NaN where no reward scored the images (mean_reward).
+    // NaN allowed: the evaluation scores no reward (mean reward NaN).
     private static readonly JsonSerializerOptions Json = new()
     {
-        WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 }

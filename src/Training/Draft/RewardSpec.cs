@@ -1,0 +1,70 @@
+using System.Globalization;
+using Align.Models;
+using Align.Rewards;
+using Torch;
+
+namespace Training.Draft;
+
+/// <summary>A reward of the training objective: its name (in metrics and metadata), its model directory, and its weight.</summary>
+public sealed record RewardSpec(string Name, string Directory, double Weight)
+{
+    /// <summary>
+    /// <c>NAME=DIR:WEIGHT</c>, <c>NAME=DIR</c>, <c>DIR:WEIGHT</c> or <c>DIR</c>; the name defaults to the directory's own
+    /// name and the weight to 1.
+    /// </summary>
+    /// <exception cref="ArgumentException">an empty name or directory</exception>
+    public static RewardSpec Parse(string text)
+    {
+        string rest = text.Trim(), name = "";
+        int equals = rest.IndexOf('=');
+        if (equals >= 0 && rest.IndexOf('/') is var slash && (slash < 0 || equals < slash))
+            (name, rest) = (rest[..equals].Trim(), rest[(equals + 1)..].Trim());
+        double weight = 1.0;
+        int colon = rest.LastIndexOf(':');
+        if (colon > 0 && double.TryParse(rest[(colon + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out double w))
+            (weight, rest) = (w, rest[..colon]);
+        if (rest.Length == 0) throw new ArgumentException($"--reward '{text}': no directory (NAME=DIR:WEIGHT, or DIR)");
+        if (equals >= 0 && name.Length == 0) throw new ArgumentException($"--reward '{text}': empty name before '='");
+        if (name.Length == 0) name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(rest)));
+        return new RewardSpec(name, rest, weight);
+    }
+
+    /// <summary>
+    /// Loads each reward model on <paramref name="device"/> in evaluation mode with its weights frozen (only the images
+    /// are differentiated), as one ensemble; the caller disposes the returned models.
+    /// </summary>
+    /// <exception cref="ArgumentException">a reward that is not differentiable, duplicated names, invalid weights</exception>
+    /// <exception cref="ModelLoadException">a directory that is not a reward model</exception>
+    public static (RewardEnsemble Ensemble, IReadOnlyList<IRewardModel> Models) Load(IReadOnlyList<RewardSpec> specs, Device device)
+    {
+        var models = new List<IRewardModel>();
+        try
+        {
+            foreach (RewardSpec spec in specs) models.Add(Frozen(RewardModels.Load(spec.Directory, spec.Name, device)));
+            var ensemble = new RewardEnsemble(models.Select((m, i) => new WeightedReward(m, specs[i].Weight)), "draft");
+            if (!ensemble.IsDifferentiable)
+                throw new ArgumentException($"DRaFT back-propagates the reward: not differentiable: {string.Join(", ", models.Where(m => !m.IsDifferentiable).Select(m => m.Name))}");
+            return (ensemble, models);
+        }
+        catch
+        {
+            foreach (IRewardModel m in models) m.Dispose();
+            throw;
+        }
+    }
+
+    private static IRewardModel Frozen(IRewardModel reward)
+    {
+        Torch.NN.Module[] modules = reward switch
+        {
+            ClipScoreReward c => [c.Model],
+            HpsV2Reward h => [h.Model],
+            AestheticReward a => [a.Clip, a.Mlp],
+            _ => [],
+        };
+        foreach (Torch.NN.Module m in modules) m.Eval().RequiresGrad_(false);
+        return reward;
+    }
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Name}={Directory}:{Weight}");
+}

@@ -1,0 +1,17 @@
+using System.Diagnostics;
+
+namespace Training.Tests;
+
+/// <summary>Runs the align-train CLI built beside the tests as a separate process.</summary>
+public static class AlignTrain
+{
+    public static (int Exit, string Output) Run(params string[] args)
+    {
+        string dll = Path.Combine(AppContext.BaseDirectory, "align-train.dll");
+        var psi = new ProcessStartInfo("dotnet", [dll, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using Process p = Process.Start(psi)!;
+        Task<string> stdout = p.StandardOutput.ReadToEndAsync(), stderr = p.StandardError.ReadToEndAsync();
+        Assert.True(p.WaitForExit(300_000), $"align-train {string.Join(' ', args)} did not finish in 5 minutes");
+        return (p.ExitCode, stdout.Result + stderr.Result);
+    }
+}
