@@ -44,7 +44,7 @@ public sealed class AdapterCatalog : IDisposable
             if (!_registries.TryGetValue(modelName, out AdapterRegistry<LoraAdapter>? registry))
             {
                 registry = new AdapterRegistry<LoraAdapter>(modelName, version => Load(model, version), Bytes,
-                    (long)_options.MaxLoadedMiB << 20, _events);
+                    (long)_options.MaxLoadedMiB << 20, _events, adapter => new Dictionary<string, string>(adapter.Metadata));
                 _registries[modelName] = registry;
             }
             return registry;

@@ -18,6 +18,7 @@ public sealed class AdapterRegistry<T> : IDisposable where T : class, IDisposabl
         public T? Loaded;
         public long Bytes;
         public int Leases;
+        public IReadOnlyDictionary<string, string> Metadata = new Dictionary<string, string>();
         public long LastUsed;
         public bool Retired;
     }
@@ -28,14 +29,18 @@ public sealed class AdapterRegistry<T> : IDisposable where T : class, IDisposabl
     private readonly Dictionary<(string Name, string Version), (AdapterVersion Version, string Error)> _failed = [];
     private readonly Func<AdapterVersion, T> _load;
     private readonly Func<T, long> _bytes;
+    private readonly Func<T, IReadOnlyDictionary<string, string>>? _metadata;
     private readonly long _budget;
     private readonly IAdapterEvents _events;
     private long _clock;
 
     /// <param name="load">loads and validates a version's files for this model; throws with a message naming what is wrong</param>
     /// <param name="bytes">device memory a loaded adapter holds</param>
-    public AdapterRegistry(string model, Func<AdapterVersion, T> load, Func<T, long> bytes, long budgetBytes, IAdapterEvents events)
+    /// <param name="metadata">what a loaded adapter's files say about it, kept for listing after it is unloaded</param>
+    public AdapterRegistry(string model, Func<AdapterVersion, T> load, Func<T, long> bytes, long budgetBytes, IAdapterEvents events,
+        Func<T, IReadOnlyDictionary<string, string>>? metadata = null)
     {
+        _metadata = metadata;
         Model = model;
         _load = load;
         _bytes = bytes;
@@ -150,7 +155,7 @@ public sealed class AdapterRegistry<T> : IDisposable where T : class, IDisposabl
         int serving = int.Parse(slot.Version.Version);
         string? error = _failed.Values.Where(f => f.Version.Name == slot.Version.Name && int.Parse(f.Version.Version) >= serving)
             .OrderByDescending(f => int.Parse(f.Version.Version)).Select(f => $"version {f.Version.Version}: {f.Error}").FirstOrDefault();
-        return new(slot.Version, slot.Loaded is not null, slot.Bytes, slot.Leases, error);
+        return new(slot.Version, slot.Loaded is not null, slot.Bytes, slot.Leases, error) { Metadata = slot.Metadata };
     }
 
     // Loads a version not yet served; on success it replaces the current one of its name, which retires.
@@ -227,10 +232,12 @@ public sealed class AdapterRegistry<T> : IDisposable where T : class, IDisposabl
         {
             T loaded = _load(slot.Version);
             long bytes = _bytes(loaded);
+            IReadOnlyDictionary<string, string> metadata = _metadata?.Invoke(loaded) ?? slot.Metadata;
             lock (_gate)
             {
                 slot.Loaded = loaded;
                 slot.Bytes = bytes;
+                slot.Metadata = metadata;
                 LoadedBytes += bytes;
             }
             _events.Loaded(Model, slot.Version, watch.Elapsed);

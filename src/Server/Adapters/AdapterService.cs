@@ -10,12 +10,12 @@ public sealed class AdapterService(AdapterCatalog catalog, ModelCatalog models)
     /// <summary>Every adapter any loaded model knows, with its state on each model.</summary>
     public IReadOnlyList<AdapterDescription> List()
     {
-        var byName = new SortedDictionary<string, (AdapterVersion Newest, List<AdapterModelState> States)>(StringComparer.Ordinal);
+        var byName = new SortedDictionary<string, (AdapterStatus Newest, List<AdapterModelState> States)>(StringComparer.Ordinal);
         foreach (var registry in catalog.Loaded())
             foreach (AdapterStatus s in registry.List())
             {
-                if (!byName.TryGetValue(s.Version.Name, out var entry)) byName[s.Version.Name] = entry = (s.Version, []);
-                if (int.Parse(s.Version.Version) > int.Parse(entry.Newest.Version)) byName[s.Version.Name] = entry = (s.Version, entry.States);
+                if (!byName.TryGetValue(s.Version.Name, out var entry)) byName[s.Version.Name] = entry = (s, []);
+                if (int.Parse(s.Version.Version) > int.Parse(entry.Newest.Version.Version)) byName[s.Version.Name] = entry = (s, entry.States);
                 entry.States.Add(State(registry.Model, s));
             }
         return byName.Values.Select(e => Describe(e.Newest, e.States)).ToArray();
@@ -28,7 +28,7 @@ public sealed class AdapterService(AdapterCatalog catalog, ModelCatalog models)
         try
         {
             AdapterStatus status = registry.Load(name);
-            return Describe(status.Version, [State(registry.Model, status)]);
+            return Describe(status, [State(registry.Model, status)]);
         }
         catch (KeyNotFoundException e)
         {
@@ -46,7 +46,7 @@ public sealed class AdapterService(AdapterCatalog catalog, ModelCatalog models)
         var registry = Registry(model);
         if (!registry.Unload(name)) throw new ServiceException(ErrorCode.NotFound, $"adapter '{name}' is not in the adapter store", "name");
         AdapterStatus status = registry.Status(name)!;
-        return Describe(status.Version, [State(registry.Model, status)]);
+        return Describe(status, [State(registry.Model, status)]);
     }
 
     private AdapterRegistry<Align.Adapters.LoraAdapter> Registry(string? model)
@@ -59,8 +59,13 @@ public sealed class AdapterService(AdapterCatalog catalog, ModelCatalog models)
 
     private static AdapterModelState State(string model, AdapterStatus s) => new(model, s.Version.Version, s.Loaded, s.Bytes, s.InUse, s.Error);
 
-    private static AdapterDescription Describe(AdapterVersion v, IReadOnlyList<AdapterModelState> states) =>
-        new(v.Name, v.Version, v.PublishedAt, v.Annotations, states);
+    // The publisher's annotations, completed by what the adapter's own metadata says (method, base model, metrics…).
+    private static AdapterDescription Describe(AdapterStatus s, IReadOnlyList<AdapterModelState> states)
+    {
+        var annotations = new Dictionary<string, string>(s.Version.Annotations);
+        foreach ((string key, string value) in s.Metadata) annotations.TryAdd(key, value);
+        return new(s.Version.Name, s.Version.Version, s.Version.PublishedAt, annotations, states);
+    }
 }
 
 /// <summary>An adapter as clients see it: its newest version, what the publisher recorded (method, base model, metrics), and its state per model.</summary>

@@ -19,6 +19,7 @@ public static class AdapterFiles
         using (Autograd.NoGrad())
             foreach (LoraLayer layer in adapter.Layers.Values) layer.B.Normal_(0, strength, generator);
         adapter.Metadata[AdapterMetadata.Method] = "test";
+        adapter.Metadata[AdapterMetadata.TrainingData] = $"none: B drawn from N(0, {strength}²) with seed {seed}";
         adapter.Save(directory);
         return directory;
     }

@@ -81,6 +81,8 @@ public sealed class AdapterServingTests : IAsyncLifetime
         AdapterFiles.Publish(_store, "shift", seed: 1);
         JsonElement listed = await WaitForAdapter("shift", a => a.GetProperty("version").GetString() == "1");
         Assert.Equal("test", listed.GetProperty("annotations").GetProperty("method").GetString());
+        // what only the adapter's own metadata says is listed too
+        Assert.StartsWith("none: B drawn", listed.GetProperty("annotations").GetProperty("training_data").GetString());
         Assert.True(OnModel(listed).GetProperty("loaded").GetBoolean());
 
         (string v1, JsonElement body) = await Image(Request("shift"));
@@ -151,7 +153,13 @@ public sealed class AdapterServingTests : IAsyncLifetime
             AdapterFiles.Publish(_store, "swap", seed);
         }
         await WaitForAdapter("swap", a => OnModel(a).GetProperty("version").GetString() == "3");
-        await Task.Delay(300);
+        // let the clients finish a few runs on version 3, however slow the machine is
+        for (int i = 0; i < 1200; i++)
+        {
+            lock (seen)
+                if (seen.Count(s => s.Version == "3") >= 3) break;
+            await Task.Delay(100);
+        }
         stop.Cancel();
         await Task.WhenAll(clients); // any failed request fails the test here
 
