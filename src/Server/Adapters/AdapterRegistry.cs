@@ -235,6 +235,11 @@ public sealed class AdapterRegistry<T> : IDisposable where T : class, IDisposabl
             IReadOnlyDictionary<string, string> metadata = _metadata?.Invoke(loaded) ?? slot.Metadata;
             lock (_gate)
             {
+                if (slot.Retired)
+                {
+                    loaded.Dispose(); // deleted from the store while it loaded
+                    return false;
+                }
                 slot.Loaded = loaded;
                 slot.Bytes = bytes;
                 slot.Metadata = metadata;
