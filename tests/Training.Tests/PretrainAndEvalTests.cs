@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Align.Pipelines;
 
@@ -7,15 +6,7 @@ namespace Training.Tests;
 /// <summary>The pre-training command (a few steps per stage, as CI affords) writes a model the pipeline loads, resumes instead of redoing finished stages, and eval reports on it.</summary>
 public class PretrainAndEvalTests
 {
-    private static (int Exit, string Output) Run(params string[] args)
-    {
-        string dll = Path.Combine(AppContext.BaseDirectory, "align-train.dll");
-        var psi = new ProcessStartInfo("dotnet", [dll, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using Process p = Process.Start(psi)!;
-        Task<string> stdout = p.StandardOutput.ReadToEndAsync(), stderr = p.StandardError.ReadToEndAsync();
-        Assert.True(p.WaitForExit(300_000), $"align-train {string.Join(' ', args)} did not finish in 5 minutes");
-        return (p.ExitCode, stdout.Result + stderr.Result);
-    }
+    private static (int Exit, string Output) Run(params string[] args) => AlignTrain.Run(args);
 
     [Fact]
     public void PretrainsResumesAndEvaluates()

@@ -15,6 +15,23 @@ public static class RewardModels
     /// </summary>
     /// <param name="name">the reward's name in requests and responses (e.g. "hpsv2", "pickscore")</param>
     /// <exception cref="ModelLoadException">no known layout, or files of one that do not load</exception>
+    /// <summary>
+    /// For scoring and for gradients w.r.t. the pixels only (serving, ReNO, DRaFT): evaluation mode (no dropout) and no
+    /// gradients for the reward's own weights. Returns the reward.
+    /// </summary>
+    public static IRewardModel Freeze(IRewardModel reward)
+    {
+        Torch.NN.Module[] modules = reward switch
+        {
+            ClipScoreReward c => [c.Model],
+            HpsV2Reward h => [h.Model],
+            AestheticReward a => [a.Clip, a.Mlp],
+            _ => [],
+        };
+        foreach (Torch.NN.Module m in modules) m.Eval().RequiresGrad_(false);
+        return reward;
+    }
+
     public static IRewardModel Load(string directory, string name, Device device)
     {
         if (!Directory.Exists(directory)) throw new ModelLoadException($"{directory}: directory not found");

@@ -86,24 +86,10 @@ public sealed class ModelCatalog : IDisposable
     private static IRewardModel LoadReward(RewardOptions r) => r.Kind switch
     {
         "shapeworld-verifier" => new ShapeWorldVerifierReward(r.Name),
-        "" or "model" or "clip" => Frozen(RewardModels.Load(
+        "" or "model" or "clip" => RewardModels.Freeze(RewardModels.Load(
             r.Path ?? throw new InvalidOperationException($"reward {r.Name}: Path is required for a reward model"), r.Name, Device.Parse(r.Device))),
         _ => throw new InvalidOperationException($"reward {r.Name}: unknown Kind '{r.Kind}' (model, shapeworld-verifier)"),
     };
-
-    // Serving only scores: evaluation mode (no dropout) and no gradients for the weights (ReNO differentiates the pixels).
-    private static IRewardModel Frozen(IRewardModel reward)
-    {
-        Torch.NN.Module[] modules = reward switch
-        {
-            ClipScoreReward c => [c.Model],
-            HpsV2Reward h => [h.Model],
-            AestheticReward a => [a.Clip, a.Mlp],
-            _ => [],
-        };
-        foreach (Torch.NN.Module m in modules) m.Eval().RequiresGrad_(false);
-        return reward;
-    }
 
     private static DType ParseDType(string text) => text.ToLowerInvariant() switch
     {

@@ -40,7 +40,7 @@ public sealed record RewardSpec(string Name, string Directory, double Weight)
         var models = new List<IRewardModel>();
         try
         {
-            foreach (RewardSpec spec in specs) models.Add(Frozen(RewardModels.Load(spec.Directory, spec.Name, device)));
+            foreach (RewardSpec spec in specs) models.Add(RewardModels.Freeze(RewardModels.Load(spec.Directory, spec.Name, device)));
             var ensemble = new RewardEnsemble(models.Select((m, i) => new WeightedReward(m, specs[i].Weight)), "draft");
             if (!ensemble.IsDifferentiable)
                 throw new ArgumentException($"DRaFT back-propagates the reward: not differentiable: {string.Join(", ", models.Where(m => !m.IsDifferentiable).Select(m => m.Name))}");
@@ -51,19 +51,6 @@ public sealed record RewardSpec(string Name, string Directory, double Weight)
             foreach (IRewardModel m in models) m.Dispose();
             throw;
         }
-    }
-
-    private static IRewardModel Frozen(IRewardModel reward)
-    {
-        Torch.NN.Module[] modules = reward switch
-        {
-            ClipScoreReward c => [c.Model],
-            HpsV2Reward h => [h.Model],
-            AestheticReward a => [a.Clip, a.Mlp],
-            _ => [],
-        };
-        foreach (Torch.NN.Module m in modules) m.Eval().RequiresGrad_(false);
-        return reward;
     }
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Name}={Directory}:{Weight}");
