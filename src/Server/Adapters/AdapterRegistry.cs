@@ -123,9 +123,8 @@ public sealed class AdapterRegistry<T> : IDisposable where T : class, IDisposabl
     {
         lock (_gate)
         {
-            IEnumerable<AdapterStatus> refused = _failed.Values.Where(f => !_current.ContainsKey(f.Version.Name))
-                .GroupBy(f => f.Version.Name).Select(g => g.MaxBy(f => int.Parse(f.Version.Version)))
-                .Select(f => new AdapterStatus(f.Version, false, 0, 0, f.Error));
+            IEnumerable<AdapterStatus> refused = _failed.Values.Select(f => f.Version.Name).Distinct().Where(n => !_current.ContainsKey(n))
+                .Select(n => NewestRefusal(n)!.Value).Select(f => new AdapterStatus(f.Version, false, 0, 0, f.Error));
             return _current.Values.Select(StatusOf).Concat(refused).OrderBy(s => s.Version.Name, StringComparer.Ordinal).ToArray();
         }
     }
@@ -152,9 +151,7 @@ public sealed class AdapterRegistry<T> : IDisposable where T : class, IDisposabl
     // The error shown is that of the newest refused version not older than the one serving.
     private AdapterStatus StatusOf(Slot slot)
     {
-        int serving = int.Parse(slot.Version.Version);
-        string? error = _failed.Values.Where(f => f.Version.Name == slot.Version.Name && int.Parse(f.Version.Version) >= serving)
-            .OrderByDescending(f => int.Parse(f.Version.Version)).Select(f => $"version {f.Version.Version}: {f.Error}").FirstOrDefault();
+        string? error = NewestRefusal(slot.Version.Name, slot.Version.Number) is { } f ? $"version {f.Version.Version}: {f.Error}" : null;
         return new(slot.Version, slot.Loaded is not null, slot.Bytes, slot.Leases, error) { Metadata = slot.Metadata };
     }
 
@@ -186,6 +183,11 @@ public sealed class AdapterRegistry<T> : IDisposable where T : class, IDisposabl
         }
     }
 
+    // The newest refused version of `name` numbered at least `atLeast`, or null (call under the gate).
+    private (AdapterVersion Version, string Error)? NewestRefusal(string name, int atLeast = 0) =>
+        _failed.Values.Where(f => f.Version.Name == name && f.Version.Number >= atLeast)
+            .OrderByDescending(f => f.Version.Number).Select(f => ((AdapterVersion, string)?)f).FirstOrDefault();
+
     // The current slot of `name`, loaded, with one more lease.
     private Slot EnsureLoaded(string name)
     {
@@ -195,7 +197,7 @@ public sealed class AdapterRegistry<T> : IDisposable where T : class, IDisposabl
             {
                 if (!_current.TryGetValue(name, out Slot? slot))
                 {
-                    if (_failed.Values.Where(f => f.Version.Name == name).OrderByDescending(f => int.Parse(f.Version.Version)).FirstOrDefault() is { Error: not null } refused)
+                    if (NewestRefusal(name) is { } refused)
                         throw new InvalidDataException($"adapter '{name}' version {refused.Version.Version} cannot be loaded: {refused.Error}");
                     throw new KeyNotFoundException($"adapter '{name}' is not in the adapter store");
                 }

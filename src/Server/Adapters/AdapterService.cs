@@ -15,7 +15,7 @@ public sealed class AdapterService(AdapterCatalog catalog, ModelCatalog models)
             foreach (AdapterStatus s in registry.List())
             {
                 if (!byName.TryGetValue(s.Version.Name, out var entry)) byName[s.Version.Name] = entry = (s, []);
-                if (int.Parse(s.Version.Version) > int.Parse(entry.Newest.Version.Version)) byName[s.Version.Name] = entry = (s, entry.States);
+                if (s.Version.Number > entry.Newest.Version.Number) byName[s.Version.Name] = entry = (s, entry.States);
                 entry.States.Add(State(registry.Model, s));
             }
         return byName.Values.Select(e => Describe(e.Newest, e.States)).ToArray();

@@ -153,7 +153,7 @@ public sealed partial class AdapterStore
         {
             try
             {
-                if (int.Parse(AdapterManifest.Read(path, folder).Version) > int.Parse(current.Version)) return;
+                if (AdapterManifest.Read(path, folder).Number > current.Number) return;
             }
             catch (InvalidDataException) { } // a damaged manifest is replaced
         }

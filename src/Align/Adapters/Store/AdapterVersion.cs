@@ -10,4 +10,8 @@ public sealed record AdapterVersion(
     string Directory,
     DateTimeOffset PublishedAt,
     IReadOnlyDictionary<string, string> Files,
-    IReadOnlyDictionary<string, string> Annotations);
+    IReadOnlyDictionary<string, string> Annotations)
+{
+    /// <summary>The version as a number (the store only names versions 1, 2, …), for ordering versions.</summary>
+    public int Number => int.Parse(Version, System.Globalization.CultureInfo.InvariantCulture);
+}
