@@ -6,7 +6,8 @@ namespace Server.Queue;
 
 /// <summary>
 /// One thread per device, each taking batches from its queue and running them. On shutdown the queues stop admitting;
-/// what is queued or running gets <see cref="QueueOptions.ShutdownTimeoutSeconds"/> to finish, then is cancelled.
+/// what is queued or running gets <see cref="QueueOptions.ShutdownTimeoutSeconds"/> from the signal to finish, then ends with
+/// an error.
 /// </summary>
 public sealed class GenerationWorker(WorkQueues queues, BatchRunner runner, ServingState state, IOptions<QueueOptions> options,
     IHostApplicationLifetime lifetime, ILogger<GenerationWorker> log) : IHostedService
@@ -15,6 +16,8 @@ public sealed class GenerationWorker(WorkQueues queues, BatchRunner runner, Serv
     private readonly List<Thread> _threads = [];
     private readonly object _runningLock = new();
     private readonly List<WorkItem> _running = [];
+    private readonly TaskCompletionSource _aborted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Timer? _graceOver;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -55,26 +58,37 @@ public sealed class GenerationWorker(WorkQueues queues, BatchRunner runner, Serv
 
     private void StopAdmitting()
     {
+        lock (_runningLock)
+        {
+            if (_graceOver is not null) return;
+            // The grace runs from the signal, not from this service's StopAsync: the host stops Kestrel before this service,
+            // and Kestrel resets every open connection once HostOptions.ShutdownTimeout has passed, so the error must reach
+            // the unfinished requests before then.
+            _graceOver = new Timer(_ => AbortUnfinished(), null, TimeSpan.FromSeconds(options.Value.ShutdownTimeoutSeconds), Timeout.InfiniteTimeSpan);
+        }
         state.Set(ServingStatus.Stopping, "the server is shutting down");
         foreach (DeviceQueue queue in queues.All) queue.Close();
         log.LogInformation("shutting down: no new requests; {Queued} queued and the running ones may finish", queues.TotalDepth);
     }
 
+    private void AbortUnfinished()
+    {
+        var gone = new ServiceException(ErrorCode.Unavailable, "the server shut down before the request finished");
+        foreach (DeviceQueue queue in queues.All)
+            foreach (WorkItem item in queue.Drain()) item.Abort(gone);
+        lock (_runningLock) foreach (WorkItem item in _running) item.Abort(gone);
+        _stop.Cancel();
+        _aborted.TrySetResult();
+    }
+
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         StopAdmitting();
-        var grace = TimeSpan.FromSeconds(options.Value.ShutdownTimeoutSeconds);
         Task drained = Task.Run(() => { foreach (Thread t in _threads) t.Join(); }, CancellationToken.None);
-        await Task.WhenAny(drained, Task.Delay(grace, cancellationToken)).ConfigureAwait(false);
-        if (!drained.IsCompleted)
-        {
-            var gone = new ServiceException(ErrorCode.Unavailable, "the server shut down before the request finished");
-            foreach (DeviceQueue queue in queues.All)
-                foreach (WorkItem item in queue.Drain()) item.Abort(gone);
-            lock (_runningLock) foreach (WorkItem item in _running) item.Abort(gone);
-            _stop.Cancel();
-            await Task.WhenAny(drained, Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None)).ConfigureAwait(false);
-        }
+        await Task.WhenAny(drained, _aborted.Task).ConfigureAwait(false);
+        // Aborted work stops at its next step; give it a moment to leave the device.
+        if (!drained.IsCompleted) await Task.WhenAny(drained, Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None)).ConfigureAwait(false);
         _stop.Cancel();
+        if (_graceOver is not null) await _graceOver.DisposeAsync().ConfigureAwait(false);
     }
 }

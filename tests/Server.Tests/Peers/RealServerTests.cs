@@ -33,14 +33,12 @@ public sealed class RealServerTests
     [Fact]
     public async Task SigtermStopsAdmittingAndLetsInFlightWorkFinish()
     {
-        await using ServerProcess server = await ServerProcess.StartAsync();
-        using var client = new HttpClient { BaseAddress = server.HttpBase, Timeout = TimeSpan.FromMinutes(1) };
-        var stream = new HttpRequestMessage(HttpMethod.Post, "/generate/stream") { Content = Json("""{"prompt": "a red circle", "steps": 60, "num_images": 4}""") };
-        HttpResponseMessage inFlight = await client.SendAsync(stream, HttpCompletionOption.ResponseHeadersRead);
-        var reader = new StreamReader(await inFlight.Content.ReadAsStreamAsync());
-        while (await reader.ReadLineAsync() is { } line && line != "event: progress") { }
+        // a grace long enough for a loaded CI machine: this test is about finishing, the next one about the grace running out
+        await using ServerProcess server = await ServerProcess.StartAsync(("Server__Queue__ShutdownTimeoutSeconds", "120"));
+        using var client = new HttpClient { BaseAddress = server.HttpBase, Timeout = TimeSpan.FromMinutes(3) };
+        StreamReader reader = await StreamUntilFirstProgress(client, """{"prompt": "a red circle", "steps": 30, "num_images": 2}""");
 
-        Task<int> exited = server.StopAsync(TimeSpan.FromSeconds(60));
+        Task<int> exited = server.StopAsync(TimeSpan.FromSeconds(150));
         await PollUntil(() => server.Log.Contains("shutting down: no new requests"));
         // a new request is refused: Kestrel no longer accepts connections, or the queue answers 503
         using (var fresh = new HttpClient { BaseAddress = server.HttpBase })
@@ -58,6 +56,35 @@ public sealed class RealServerTests
         string rest = await reader.ReadToEndAsync();
         Assert.Contains("event: result", rest);
         Assert.Equal(0, await exited);
+    }
+
+    [Fact]
+    public async Task WorkStillRunningWhenTheGraceEndsGetsAnErrorNotAReset()
+    {
+        await using ServerProcess server = await ServerProcess.StartAsync(("Server__Queue__ShutdownTimeoutSeconds", "2"), ("Server__Limits__MaxSteps", "1000"));
+        using var client = new HttpClient { BaseAddress = server.HttpBase, Timeout = TimeSpan.FromMinutes(1) };
+        // a thousand steps of 8 images: far longer than the 2 s grace
+        StreamReader reader = await StreamUntilFirstProgress(client, """{"prompt": "a red circle", "steps": 1000, "num_images": 8}""");
+        var watch = Stopwatch.StartNew();
+        Task<int> exited = server.StopAsync(TimeSpan.FromSeconds(40));
+
+        string rest = await reader.ReadToEndAsync();
+        Assert.True(rest.Contains("event: error"), $"the stream ended with:\n{rest}\nserver log:\n{server.Log}");
+        Assert.Contains("the server shut down before the request finished", rest);
+        Assert.DoesNotContain("event: result", rest);
+        Assert.Equal(0, await exited);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(12), $"exit took {watch.Elapsed} after a 2 s grace");
+    }
+
+    private static async Task<StreamReader> StreamUntilFirstProgress(HttpClient client, string body)
+    {
+        var stream = new HttpRequestMessage(HttpMethod.Post, "/generate/stream") { Content = Json(body) };
+        HttpResponseMessage inFlight = await client.SendAsync(stream, HttpCompletionOption.ResponseHeadersRead);
+        if (!inFlight.IsSuccessStatusCode) Assert.Fail($"{inFlight.StatusCode}: {await inFlight.Content.ReadAsStringAsync()}");
+        var reader = new StreamReader(await inFlight.Content.ReadAsStreamAsync());
+        while (await reader.ReadLineAsync() is { } line)
+            if (line == "event: progress") return reader;
+        throw new InvalidOperationException("the stream ended before its first progress event");
     }
 
     [Fact]
