@@ -10,14 +10,17 @@ command -v npm >/dev/null 2>&1 || peers="$peers nodejs npm"
 export EXTRA_PACKAGES="$peers ${EXTRA_PACKAGES:-}"
 CONFIGURATION=Release bash scripts/setup.sh || exit 1
 
-# The Node gRPC client's packages, from its lock: npm ci again only when node_modules is missing or the lock changed.
-node_peer=tests/Server.Tests/Peers/grpc/node
-lock_sum=$(sha256sum "$node_peer/package-lock.json" | cut -d' ' -f1)
-if [ "$(cat "$node_peer/node_modules/.lock-sha256" 2>/dev/null)" != "$lock_sum" ]; then
-  echo "test: npm ci in $node_peer"
-  (cd "$node_peer" && npm ci --no-audit --no-fund) || exit 1
-  echo "$lock_sum" > "$node_peer/node_modules/.lock-sha256"
-fi
+# The Node peers' packages (each folder under tests/ with a package-lock.json), from their locks: npm ci again only when
+# node_modules is missing or the lock changed.
+while IFS= read -r lock; do
+  node_peer=$(dirname "$lock")
+  lock_sum=$(sha256sum "$lock" | cut -d' ' -f1)
+  if [ "$(cat "$node_peer/node_modules/.lock-sha256" 2>/dev/null)" != "$lock_sum" ]; then
+    echo "test: npm ci in $node_peer"
+    (cd "$node_peer" && npm ci --no-audit --no-fund) || exit 1
+    echo "$lock_sum" > "$node_peer/node_modules/.lock-sha256"
+  fi
+done < <(find tests -name package-lock.json -not -path '*/node_modules/*' | sort)
 
 mkdir -p artifacts
 log=artifacts/test.log
