@@ -33,6 +33,7 @@ builder.Services.AddSingleton<GenerationService>();
 builder.Services.AddSingleton<ApiKeyCheck>();
 builder.Services.AddSingleton<AdapterEvents>();
 builder.Services.AddSingleton<AdapterCatalog>();
+builder.Services.AddSingleton<AdapterFusion>();
 builder.Services.AddSingleton<AdapterService>();
 builder.Services.AddGrpcApi(config);
 builder.Services.AddHostedService<ModelLoader>();

@@ -20,10 +20,12 @@ public sealed partial class ModelAdapters
     /// <c>using (model.Adapters.Activate([(a, 0.8), (b, 0.5)])) pipeline.Generate(...)</c>. Activations of one model are
     /// exclusive: this waits until any other ends, so runs with different adapters never see each other's. A run that must
     /// see the bare base while others may activate adapters holds an empty activation, <c>Activate([])</c>.
+    /// The fused adapter may be applied too: its weight then adds to the fused one, so applying it at minus the fused weight
+    /// gives the base (up to rounding) without unfusing.
     /// Backward passes through the adapters (training, gradient checkpointing) must run before the scope ends.
     /// </summary>
     /// <exception cref="AdapterMismatchException">an adapter does not fit this model (checked before waiting)</exception>
-    /// <exception cref="InvalidOperationException">this thread already holds an activation of this model, or an adapter is the fused one</exception>
+    /// <exception cref="InvalidOperationException">this thread already holds an activation of this model</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancel"/> fired while waiting</exception>
     public AdapterActivation Activate(IEnumerable<(LoraAdapter Adapter, double Weight)> adapters, CancellationToken cancel = default)
     {
@@ -39,9 +41,6 @@ public sealed partial class ModelAdapters
         var activation = new AdapterActivation(this, list, thread);
         try
         {
-            lock (_state)
-                if (_fused is { } fused && list.Any(c => ReferenceEquals(c.Adapter, fused.Adapter)))
-                    throw new InvalidOperationException($"adapter '{fused.Adapter.Name}' is fused into the weights: it cannot be applied again");
             foreach ((LoraAdapter adapter, _) in list)
             {
                 adapter.AcquireUse();

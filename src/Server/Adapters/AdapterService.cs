@@ -5,7 +5,7 @@ using Server.Models;
 namespace Server.Adapters;
 
 /// <summary>What both transports offer on adapters: the list, and loading or unloading one on a model now.</summary>
-public sealed class AdapterService(AdapterCatalog catalog, ModelCatalog models)
+public sealed class AdapterService(AdapterCatalog catalog, AdapterFusion fusion, ModelCatalog models)
 {
     /// <summary>Every adapter any loaded model knows, with its state on each model.</summary>
     public IReadOnlyList<AdapterDescription> List()
@@ -57,7 +57,8 @@ public sealed class AdapterService(AdapterCatalog catalog, ModelCatalog models)
         return catalog.For(name) ?? throw new ServiceException(ErrorCode.Unavailable, $"model {name} is not loaded yet");
     }
 
-    private static AdapterModelState State(string model, AdapterStatus s) => new(model, s.Version.Version, s.Loaded, s.Bytes, s.InUse, s.Error);
+    private AdapterModelState State(string model, AdapterStatus s) =>
+        new(model, s.Version.Version, s.Loaded, s.Bytes, s.InUse, s.Error, fusion.FusedVersion(model, s.Version.Name));
 
     // The publisher's annotations, completed by what the adapter's own metadata says (method, base model, metrics…).
     private static AdapterDescription Describe(AdapterStatus s, IReadOnlyList<AdapterModelState> states)
@@ -72,5 +73,8 @@ public sealed class AdapterService(AdapterCatalog catalog, ModelCatalog models)
 public sealed record AdapterDescription(string Name, string Version, DateTimeOffset PublishedAt, IReadOnlyDictionary<string, string> Annotations,
     IReadOnlyList<AdapterModelState> Models);
 
-/// <summary>One model's state of an adapter: the version it serves, whether loaded, bytes, runs using it, and why a version was refused.</summary>
-public sealed record AdapterModelState(string Model, string Version, bool Loaded, long Bytes, int InUse, string? Error);
+/// <summary>
+/// One model's state of an adapter: the version it serves, whether loaded, bytes, runs using it (its fusion counts as
+/// one), why a version was refused, and the version fused into the model's weights (Server:Models:N:FusedAdapter).
+/// </summary>
+public sealed record AdapterModelState(string Model, string Version, bool Loaded, long Bytes, int InUse, string? Error, string? FusedVersion);

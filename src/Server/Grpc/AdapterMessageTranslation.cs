@@ -21,6 +21,7 @@ public static class AdapterMessageTranslation
         {
             var state = new Align.V1.AdapterModelState { Model = m.Model, Version = m.Version, Loaded = m.Loaded, Bytes = m.Bytes, InUse = m.InUse };
             if (m.Error is not null) state.Error = m.Error;
+            if (m.FusedVersion is not null) state.FusedVersion = m.FusedVersion;
             info.Models.Add(state);
         }
         return info;

@@ -36,6 +36,16 @@ public sealed class ModelOptions
     /// </summary>
     public bool GradientCheckpointing { get; set; }
 
+    /// <summary>
+    /// An adapter of the store to keep fused into the weights, for speed when most requests use it. Only an optimisation:
+    /// every request still gets exactly the adapters it names (the fused one is cancelled or re-weighted at run time for
+    /// requests that ask otherwise), and a new version of it is fused between batches.
+    /// </summary>
+    public string? FusedAdapter { get; set; }
+
+    /// <summary>The weight <see cref="FusedAdapter"/> is fused at: requests naming it at this weight run without its branch.</summary>
+    public double FusedAdapterWeight { get; set; } = 1.0;
+
     /// <summary>Prompt embeddings kept per model (an LRU cache).</summary>
     public int PromptCacheSize { get; set; } = 256;
 }

@@ -18,7 +18,8 @@ namespace Server.Queue;
 /// every image, PNG encoding, then each request's response. Requests cancelled meanwhile are left out; when all of
 /// them are gone the run stops at the next denoising step.
 /// </summary>
-public sealed class BatchRunner(ModelCatalog catalog, AdapterCatalog adapters, AlignmentRunner alignment, ServerMetrics metrics, ILogger<BatchRunner> log)
+public sealed class BatchRunner(ModelCatalog catalog, AdapterCatalog adapters, AdapterFusion fusion, AlignmentRunner alignment, ServerMetrics metrics,
+    ILogger<BatchRunner> log)
 {
     public void Run(List<WorkItem> batch)
     {
@@ -44,8 +45,11 @@ public sealed class BatchRunner(ModelCatalog catalog, AdapterCatalog adapters, A
             var watch = Stopwatch.StartNew();
             // The batch shares its adapters (they are part of the batch key). The lease pins their versions for the run;
             // the activation applies them, and keeps any other run's adapters off the model meanwhile.
+            // A fused adapter's new version is fused first; the activation then applies the batch's adapters relative to it.
+            fusion.Sync(model);
             using AdapterLease<LoraAdapter>? lease = adapters.Lease(first.Model, first.Adapters);
-            using AdapterActivation activation = model.Model.Adapters.Activate(lease?.Adapters.Select(a => (a.Adapter, a.Weight)) ?? [], allGone.Token);
+            using AdapterActivation activation = model.Model.Adapters.Activate(
+                fusion.Relative(model, lease?.Adapters.Select(a => (a.Adapter, a.Weight)) ?? []), allGone.Token);
             using var scope = torch.NewDisposeScope();
             // Per request: its images (in one tensor for all, request order), their seeds, and what the method did.
             (Tensor images, long[][] seeds, AlignmentReport[] reports) = method == AlignmentOptions.None

@@ -4,7 +4,10 @@ using Torch;
 
 namespace Align.Tests.Adapters;
 
-/// <summary>Fusing one adapter into the weights matches the hand-merged model; unfusing restores every weight bit for bit.</summary>
+/// <summary>
+/// Fusing one adapter into the weights matches the hand-merged model; applying it again adds to the fused weight; unfusing
+/// restores every weight bit for bit.
+/// </summary>
 public class AdapterFusionTests
 {
     [Theory]
@@ -20,7 +23,7 @@ public class AdapterFusionTests
         string file = AdapterFiles.Kohya(Path.Combine(LoraKit.TempDir("fuse"), "fuse.safetensors"), pairs, p => AdapterFiles.KohyaStem(p, sd.IsXL));
         using LoraAdapter adapter = sd.Adapters.Load(file);
         var before = Snapshot(sd);
-        Tensor baseText = LoraKit.TextOutput(sd);
+        Tensor baseText = LoraKit.TextOutput(sd), baseUNet = LoraKit.UNetOutput(sd, model);
 
         sd.Adapters.Fuse(adapter, 0.7);
         Assert.Equal((adapter, 0.7), sd.Adapters.Fused);
@@ -28,8 +31,16 @@ public class AdapterFusionTests
         LoraKit.MergeByHand(merged, pairs, 0.7);
         LoraKit.AssertClose(LoraKit.UNetOutput(merged, model), LoraKit.UNetOutput(sd, model), $"{model} UNet fused vs hand-merged");
         LoraKit.AssertClose(LoraKit.TextOutput(merged), LoraKit.TextOutput(sd), $"{model} prompt embeddings fused vs hand-merged");
-        Assert.Throws<InvalidOperationException>(() => sd.Adapters.Activate(adapter));
         Assert.Throws<InvalidOperationException>(() => sd.Adapters.Fuse(adapter));
+        // applied on top of itself, the fused adapter's weights add: at minus the fused weight it cancels
+        using (sd.Adapters.Activate(adapter, -0.7))
+        {
+            LoraKit.AssertClose(baseUNet, LoraKit.UNetOutput(sd, model), $"{model} UNet fused at 0.7 and applied at -0.7 vs the base");
+            LoraKit.AssertClose(baseText, LoraKit.TextOutput(sd), $"{model} prompt embeddings fused at 0.7 and applied at -0.7 vs the base");
+        }
+        LoraKit.MergeByHand(merged, pairs, 0.3);
+        using (sd.Adapters.Activate(adapter, 0.3))
+            LoraKit.AssertClose(LoraKit.UNetOutput(merged, model), LoraKit.UNetOutput(sd, model), $"{model} UNet fused at 0.7 and applied at 0.3 vs merged at 1.0");
 
         sd.Adapters.Unfuse();
         Assert.Null(sd.Adapters.Fused);
