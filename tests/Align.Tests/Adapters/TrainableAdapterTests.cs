@@ -73,15 +73,47 @@ public class TrainableAdapterTests
             Assert.True(values.AsSpan().SequenceEqual(sd.UNet.StateDict()[key].ToArray<float>()), $"base weight {key} changed");
     }
 
-    // Text encoder → UNet → a loss, with the adapter active: backward runs inside the scope.
-    private static void Backward(StableDiffusionModel sd, LoraAdapter adapter)
+    [Fact]
+    public void AdaptersActivatedTogetherEachGetTheGradientTheyGetAlone()
+    {
+        using var scope = torch.NewDisposeScope();
+        using StableDiffusionModel sd = LoraKit.Load("tiny-sd15");
+        sd.Freeze();
+        using LoraAdapter a = sd.Adapters.CreateTrainable("a", UNetAndText, new Generator(11));
+        using LoraAdapter b = sd.Adapters.CreateTrainable("b", UNetAndText with { Rank = 3 }, new Generator(12));
+        using (var g = new Generator(13))
+        using (Autograd.NoGrad())
+            foreach (LoraLayer layer in a.Layers.Values.Concat(b.Layers.Values))
+                layer.B.Copy_(torch.Randn(layer.B.Shape, g) * 0.1); // nonzero B, so A gets a gradient too
+
+        // together: one pair of the summed rank per layer
+        Backward(sd, [(a, 0.7), (b, 0.4)]);
+        var together = a.Parameters().Concat(b.Parameters()).Select(p => p.Grad!.Clone()).ToArray();
+        foreach (Tensor p in a.Parameters().Concat(b.Parameters())) p.Grad!.Zero_();
+
+        // alone: the other adapter fused into the weights at its weight, the same function of this adapter's tensors
+        foreach ((LoraAdapter alone, double weight, LoraAdapter fused, double fusedWeight) in new[] { (a, 0.7, b, 0.4), (b, 0.4, a, 0.7) })
+        {
+            sd.Adapters.Fuse(fused, fusedWeight);
+            Backward(sd, [(alone, weight)]);
+            sd.Adapters.Unfuse();
+        }
+        var apart = a.Parameters().Concat(b.Parameters()).Select(p => p.Grad!).ToArray();
+        for (int i = 0; i < apart.Length; i++)
+            LoraKit.AssertClose(apart[i], together[i], $"gradient of LoRA tensor {i} together vs alone");
+    }
+
+    private static void Backward(StableDiffusionModel sd, LoraAdapter adapter) => Backward(sd, [(adapter, 1.0)]);
+
+    // Text encoder → UNet → a loss, with the adapters active: backward runs inside the scope.
+    private static void Backward(StableDiffusionModel sd, (LoraAdapter, double)[] adapters)
     {
         using var scope = torch.NewDisposeScope();
         using var grad = Autograd.EnableGrad();
         using var g = new Generator(8);
         using SafetensorsFile refs = Reference.Open("tiny-sd15.unet.safetensors");
         Tensor ids = torch.Randint(0, 1000, [1, 77], g);
-        using (sd.Adapters.Activate(adapter))
+        using (sd.Adapters.Activate(adapters))
         {
             Tensor context = sd.Text[0].Encoder.Forward(ids).LastHiddenState;
             Tensor output = sd.UNet.Forward(refs.Load("in.sample")[..1], refs.Load("in.timestep_scalar"), context);
