@@ -23,7 +23,7 @@ internal static class EvalCommand
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 0 };
         var method = new Option<string>("--method")
         {
-            Description = "base, best_of_n:N:REWARD, reno:ITERATIONS:REWARD or reno+best_of_n:ITERATIONS:N:REWARD (REWARD: clip or verifier)",
+            Description = "base, attend_excite, best_of_n:N:REWARD, reno:ITERATIONS:REWARD or reno+best_of_n:ITERATIONS:N:REWARD (REWARD: clip or verifier)",
             DefaultValueFactory = _ => "base",
         };
         var device = new Option<string>("--device") { Description = "cpu or cuda:N", DefaultValueFactory = _ => "cpu" };

@@ -14,7 +14,7 @@ public abstract class EvalMethod
     public abstract Tensor Generate(TextToImagePipeline pipeline, TextToImageRequest request);
 
     /// <summary>
-    /// Parses a method: <c>base</c>, <c>best_of_n:N:REWARD</c>, <c>reno:ITERATIONS:REWARD</c> or
+    /// Parses a method: <c>base</c>, <c>attend_excite</c>, <c>best_of_n:N:REWARD</c>, <c>reno:ITERATIONS:REWARD</c> or
     /// <c>reno+best_of_n:ITERATIONS:N:REWARD</c>, with REWARD <c>clip</c> (the CLIP reward model) or <c>verifier</c>.
     /// </summary>
     public static EvalMethod Parse(string spec, IRewardModel? clip)
@@ -30,10 +30,11 @@ public abstract class EvalMethod
         return (p[0], p.Length) switch
         {
             ("base", 1) => new BaseMethod(),
+            ("attend_excite", 1) => new AttendExciteMethod(),
             ("best_of_n", 3) => new BestOfNMethod(Int(p[1], "N"), Reward(p[2]), p[2]),
             ("reno", 3) => new RenoMethod(Int(p[1], "ITERATIONS"), null, Reward(p[2]), p[2]),
             ("reno+best_of_n", 4) => new RenoMethod(Int(p[1], "ITERATIONS"), Int(p[2], "N"), Reward(p[3]), p[3]),
-            _ => throw new ArgumentException($"unknown method '{spec}' (base, best_of_n:N:REWARD, reno:ITERATIONS:REWARD, reno+best_of_n:ITERATIONS:N:REWARD)"),
+            _ => throw new ArgumentException($"unknown method '{spec}' (base, attend_excite, best_of_n:N:REWARD, reno:ITERATIONS:REWARD, reno+best_of_n:ITERATIONS:N:REWARD)"),
         };
     }
 
@@ -51,6 +52,18 @@ internal sealed class BaseMethod : EvalMethod
     public override Tensor Generate(TextToImagePipeline pipeline, TextToImageRequest request)
     {
         using GenerationResult result = pipeline.Generate(request);
+        return result.Images.Clone().DetachFromDisposeScope();
+    }
+}
+
+/// <summary>Attend-and-Excite with its defaults: subject tokens found in the prompt, the reference's schedule scaled to the steps.</summary>
+internal sealed class AttendExciteMethod : EvalMethod
+{
+    public override string Name => "Attend-and-Excite";
+
+    public override Tensor Generate(TextToImagePipeline pipeline, TextToImageRequest request)
+    {
+        using GenerationResult result = new AttendAndExcite(pipeline).Generate(request);
         return result.Images.Clone().DetachFromDisposeScope();
     }
 }
