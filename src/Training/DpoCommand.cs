@@ -32,8 +32,6 @@ internal static class DpoCommand
             double b = result.GetValue(beta), drop = result.GetValue(dropPrompt);
             if (!(b > 0)) throw new ArgumentException("--beta must be positive");
             if (drop is < 0 or > 1) throw new ArgumentException("--drop-prompt must be in [0, 1]");
-            if (s.Targets.Keys.Any(AdapterKeys.IsTextEncoder))
-                throw new ArgumentException("dpo trains UNet adapters: the prompt embeddings are encoded once, so text-encoder targets would never learn");
             IReadOnlyList<PreferencePair> read = PairManifest.Read(manifest);
             string trainingData = JsonSerializer.Serialize(new Dictionary<string, object>
             {

@@ -16,7 +16,7 @@ public sealed class DpoCommandTests : IDisposable
     [
         "dpo", "--model", TestFiles.EmbeddedModel, "--pairs", Path.Combine(_dir, "data", "pairs.jsonl"), "--out", Path.Combine(_dir, "run"),
         "--name", "dpo-shapes", "--steps", steps.ToString(), "--batch", "2", "--checkpoint-every", "1", "--lr", "1e-3",
-        "--eval-prompts", "1", "--eval-seeds", "1", "--eval-steps", "2",
+        "--eval-prompts", "1", "--eval-seeds", "1", "--eval-steps", "2", "--targets", "unet-attention", "text-attention",
     ];
 
     [Fact]
@@ -48,7 +48,11 @@ public sealed class DpoCommandTests : IDisposable
         }
         using (StableDiffusionModel model = StableDiffusionModel.Load(TestFiles.EmbeddedModel))
         using (LoraAdapter adapter = model.Adapters.Load(adapterDir))
+        {
             Assert.Contains(adapter.Layers.Values, l => l.B.Abs().Max().ToDouble() > 0); // trained: B left zero
+            // the text encoder's pairs learn too: the policy encodes the prompts with the adapter applied
+            Assert.Contains(adapter.Layers, l => AdapterKeys.IsTextEncoder(l.Key) && l.Value.B.Abs().Max().ToDouble() > 0);
+        }
 
         (exit, output) = TestFiles.AlignTrain(Args(4));
         Assert.True(exit == 0, output);

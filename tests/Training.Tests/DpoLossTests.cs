@@ -40,7 +40,8 @@ public class DpoLossTests
     }
 
     // Noises the latents by hand (q(x_t | x_0) of the model's schedule) and runs the UNet once per image set.
-    private static (double Loss, Dictionary<Tensor, float[]> Grads) ByHand(StableDiffusionModel model, LoraAdapter adapter, Inputs x)
+    // With prompts, the policy encodes them with the adapter applied (text-encoder targets); the reference keeps x.Context.
+    private static (double Loss, Dictionary<Tensor, float[]> Grads) ByHand(StableDiffusionModel model, LoraAdapter adapter, Inputs x, string[]? prompts = null)
     {
         IScheduler scheduler = SchedulerFactory.FromConfig(model.SchedulerConfigPath);
         using var scope = torch.NewDisposeScope();
@@ -61,8 +62,9 @@ public class DpoLossTests
         }
         using (model.Adapters.Activate(adapter))
         {
-            Tensor modelW = Error(model.UNet.Forward(Noisy(x.Chosen), t, x.Context), x.Chosen);
-            Tensor modelL = Error(model.UNet.Forward(Noisy(x.Rejected), t, x.Context), x.Rejected);
+            Tensor context = prompts is null ? x.Context : torch.Cat(prompts.Select(p => model.Prompts.EncodeForTraining(p).Conditional).ToArray());
+            Tensor modelW = Error(model.UNet.Forward(Noisy(x.Chosen), t, context), x.Chosen);
+            Tensor modelL = Error(model.UNet.Forward(Noisy(x.Rejected), t, context), x.Rejected);
             Tensor logit = ((modelW - refW) - (modelL - refL)) * (-Beta / 2);
             Tensor loss = F.Softplus(logit.Neg()).Mean(); // −log σ(z) = softplus(−z)
             loss.Backward();
@@ -82,10 +84,10 @@ public class DpoLossTests
         return grads;
     }
 
-    private static LoraAdapter RandomisedAdapter(StableDiffusionModel model)
+    private static LoraAdapter RandomisedAdapter(StableDiffusionModel model, LoraConfig? config = null)
     {
         using var g = new Generator(9);
-        LoraAdapter adapter = model.Adapters.CreateTrainable("dpo-test", new LoraConfig { Rank = 4 }, g, dtype: DType.Float32);
+        LoraAdapter adapter = model.Adapters.CreateTrainable("dpo-test", config ?? new LoraConfig { Rank = 4 }, g, dtype: DType.Float32);
         using (Autograd.NoGrad())
             foreach (LoraLayer layer in adapter.Layers.Values)
                 layer.B.Normal_(0, 0.05, g); // B = 0 would leave the policy equal to the reference
@@ -116,6 +118,41 @@ public class DpoLossTests
         {
             float[] got = actualGrads[p];
             double worst = e.Zip(got, (u, v) => Math.Abs(u - v)).Max();
+            Assert.True(worst <= 1e-4 * scale, $"gradient differs by {worst:G3} (largest gradient {scale:G3})");
+        }
+    }
+
+    [Fact]
+    public void TextEncoderTargetsLearnThroughThePolicysOwnPromptEncoding()
+    {
+        using StableDiffusionModel model = StableDiffusionModel.Load(TestFiles.ReferenceModel("tiny-sd15")).Freeze();
+        var config = new LoraConfig
+        {
+            Rank = 4,
+            Targets = new Dictionary<string, IReadOnlyList<string>> { [AdapterKeys.UNet] = LoraConfig.UNetAttention, [AdapterKeys.TextEncoder] = LoraConfig.TextEncoderAttention },
+        };
+        using LoraAdapter adapter = RandomisedAdapter(model, config);
+        using Inputs x = MakeInputs(model);
+        string[] prompts = ["a red circle", "two blue squares"];
+        (double expected, Dictionary<Tensor, float[]> expectedGrads) = ByHand(model, adapter, x, prompts);
+
+        var dpo = new DiffusionDpo(model, adapter, Beta);
+        double actual;
+        using (var scope = torch.NewDisposeScope())
+        {
+            var e = Assert.Throws<ArgumentException>(() => dpo.Loss(x.Chosen, x.Rejected, x.Noise, x.Timesteps, x.Context));
+            Assert.Contains("targets the text encoders", e.Message);
+            actual = dpo.Loss(x.Chosen, x.Rejected, x.Noise, x.Timesteps, x.Context, prompts: prompts).Loss.ToDouble();
+        }
+        Dictionary<Tensor, float[]> actualGrads = Grads(adapter);
+
+        Assert.Equal(expected, actual, 5);
+        double scale = expectedGrads.Values.SelectMany(v => v).Max(v => Math.Abs(v));
+        foreach ((string key, LoraLayer layer) in adapter.Layers.Where(l => l.Key.StartsWith(AdapterKeys.TextEncoder + ".", StringComparison.Ordinal)))
+            Assert.True(actualGrads[layer.B].Any(v => v != 0), $"{key}: no gradient reached the text encoder's LoRA");
+        foreach ((Tensor p, float[] e) in expectedGrads)
+        {
+            double worst = e.Zip(actualGrads[p], (u, v) => Math.Abs(u - v)).Max();
             Assert.True(worst <= 1e-4 * scale, $"gradient differs by {worst:G3} (largest gradient {scale:G3})");
         }
     }

@@ -28,6 +28,19 @@ public sealed class PromptEncoder(IReadOnlyList<(ClipTokenizer Tokenizer, ClipTe
         return Encode(p.Text, p.IsPlain ? null : p, n?.Text, n is null || n.IsPlain ? null : n, guidance, clipSkip);
     }
 
+    /// <summary>
+    /// Encodes one prompt to [1, T, D] embeddings (and SDXL's pooled embedding) under the caller's grad mode, so gradients
+    /// reach the text encoders and the adapters applied to them: for training. No negative, no weighting syntax.
+    /// </summary>
+    public PromptEmbeddings EncodeForTraining(string prompt)
+    {
+        using var scope = torch.NewDisposeScope();
+        (Tensor cond, Tensor? pooled) = EncodeOne(prompt, null, null);
+        cond.MoveToOuterScope();
+        pooled?.MoveToOuterScope();
+        return new PromptEmbeddings(cond, null, pooled, null);
+    }
+
     private PromptEmbeddings Encode(string prompt, WeightedPrompt? promptWeights, string? negative, WeightedPrompt? negativeWeights,
         bool guidance, int? clipSkip)
     {

@@ -49,11 +49,18 @@ public sealed class DiffusionDpo
     /// <param name="timesteps">one training timestep per pair, shared by its two images</param>
     /// <param name="context">[B, T, D] text embeddings of each pair's prompt</param>
     /// <param name="added">SDXL's added conditions for the B pairs (pooled text embeddings, time ids), or null</param>
-    public DpoLossResult Loss(Tensor chosen, Tensor rejected, Tensor noise, long[] timesteps, Tensor context, AddedConditions? added = null, bool backward = true)
+    /// <param name="prompts">
+    /// each pair's prompt ("" where it was dropped), needed when the adapter targets the text encoders: the policy then
+    /// encodes them with the adapter applied (and gradients flowing), while the reference keeps <paramref name="context"/>
+    /// </param>
+    public DpoLossResult Loss(Tensor chosen, Tensor rejected, Tensor noise, long[] timesteps, Tensor context, AddedConditions? added = null,
+        bool backward = true, IReadOnlyList<string>? prompts = null)
     {
         long b = chosen.Size(0);
         if (rejected.Size(0) != b || noise.Size(0) != b || timesteps.Length != b || context.Size(0) != b)
             throw new ArgumentException("chosen, rejected, noise, timesteps and context must describe the same pairs");
+        if (_adapter.TouchesTextEncoders && prompts?.Count != b)
+            throw new ArgumentException($"adapter '{_adapter.Name}' targets the text encoders: the loss needs each pair's prompt", nameof(prompts));
         Device device = _model.UNet.Parameters().First().Device;
         DType dtype = _model.UNet.Parameters().First().DType;
         using var scope = torch.NewDisposeScope();
@@ -81,11 +88,23 @@ public sealed class DiffusionDpo
             refPred = _model.UNet.Forward(noisy, t, ctx, added2).Float();
         using (_model.Adapters.Activate([(_adapter, 1.0)]))
         {
+            if (_adapter.TouchesTextEncoders) (ctx, added2) = PolicyConditioning(prompts!, added2, device, dtype);
             Tensor modelPred = _model.UNet.Forward(noisy, t, ctx, added2).Float();
             DpoLossResult result = DpoLoss.Compute(modelPred, refPred, target, Beta);
             if (backward) result.Loss.Backward();
             result.Loss.MoveToOuterScope();
             return result;
         }
+    }
+
+    // The prompts encoded by the text encoders with the adapter applied, for both images of each pair; SDXL's pooled
+    // embedding comes from them too, its time ids stay.
+    private (Tensor Context, AddedConditions? Added) PolicyConditioning(IReadOnlyList<string> prompts, AddedConditions? added, Device device, DType dtype)
+    {
+        PromptEmbeddings[] encoded = prompts.Select(_model.Prompts.EncodeForTraining).ToArray();
+        Tensor context = torch.Cat(encoded.Select(e => e.Conditional).ToArray()).To(device, dtype);
+        if (added is null) return (torch.Cat([context, context]), null);
+        Tensor pooled = torch.Cat(encoded.Select(e => e.Pooled!).ToArray()).To(device, dtype);
+        return (torch.Cat([context, context]), new AddedConditions(torch.Cat([pooled, pooled]), added.TimeIds));
     }
 }

@@ -23,6 +23,7 @@ public sealed class DpoTask(DiffusionDpo dpo, PreferenceData data, LoraAdapter a
         long[] timesteps = pairs.Select(_ => (long)random.Next(dpo.NumTrainTimesteps)).ToArray();
         (Tensor chosen, Tensor rejected, Tensor context, var added) = data.Batch(pairs, generator, dropped);
         Tensor noise = torch.Randn(chosen.Shape, generator);
-        return dpo.Loss(chosen, rejected, noise, timesteps, context, added).Metrics;
+        string[] prompts = pairs.Select((pair, k) => dropped[k] ? "" : data.Pairs[pair].Prompt).ToArray();
+        return dpo.Loss(chosen, rejected, noise, timesteps, context, added, prompts: prompts).Metrics;
     }
 }
