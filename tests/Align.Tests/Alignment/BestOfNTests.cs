@@ -25,7 +25,7 @@ public class BestOfNTests
         var request = new TextToImageRequest("a red circle", [10, 11, 12, 13, 14, 15, 16], 16, 16, 2, 3.0);
         var progress = new List<int>();
         using BestOfNResult result = BestOfN.Run(pipeline, request, new RewardEnsemble([new WeightedReward(new Brightness(), 1.0)]), topK: 3, batchSize: 3,
-            onCandidates: (done, n, _) => progress.Add(done));
+            onCandidates: p => progress.Add(p.Done));
         Assert.Equal([3, 6, 7], progress);
         Assert.Equal(7, result.Candidates.Count);
         int[] expected = result.Candidates.OrderByDescending(c => c.Total).Take(3).Select(c => c.Index).ToArray();
