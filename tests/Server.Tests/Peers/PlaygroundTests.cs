@@ -1,0 +1,49 @@
+using System.Text.Json;
+using Server.Tests.RealProcess;
+
+namespace Server.Tests.Peers;
+
+/// <summary>
+/// The web playground in headless Chromium (Debian's chromium, driven by playwright-core from Peers/playground/drive.js)
+/// against the real server process with an API key: load, key, generate, compare with the reward chart, a field error,
+/// history with a curl command run by real curl, a PNG download, keyboard-only use and a phone-width screen.
+/// Screenshots go to artifacts/playground/.
+/// </summary>
+public sealed class PlaygroundTests
+{
+    private const string Chromium = "/usr/bin/chromium";
+    private const string InstallHint = "scripts/test.sh installs them: apt-get install chromium, then npm ci in tests/Server.Tests/Peers/playground";
+
+    [Fact]
+    public async Task ThePageDrivesGenerateCompareErrorsHistoryKeyboardAndPhoneWidth()
+    {
+        string package = Path.Combine(RepositoryRoot.Path, "tests", "Server.Tests", "Peers", "playground");
+        Assert.True(File.Exists(Chromium), $"{Chromium} is missing ({InstallHint})");
+        Assert.True(Directory.Exists(Path.Combine(package, "node_modules", "playwright-core")), $"playwright-core is not installed in {package} ({InstallHint})");
+        string artifacts = Path.Combine(RepositoryRoot.Path, "artifacts", "playground");
+        if (Directory.Exists(artifacts)) Directory.Delete(artifacts, recursive: true); // the screenshots checked below are this run's
+        const string key = "playground-test-key";
+        await using ServerProcess server = await ServerProcess.StartAsync(("Server__ApiKey", key));
+
+        Tool.Result run = await Tool.RunAsync("node", ["drive.js", server.HttpBase.ToString().TrimEnd('/'), key, artifacts],
+            timeout: TimeSpan.FromSeconds(240), installHint: InstallHint, workingDirectory: package);
+        string line = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "";
+        Assert.True(run.ExitCode == 0 && line.StartsWith('{'), $"the playground script failed:\n{run}\nserver log:\n{server.Log}");
+        using JsonDocument doc = JsonDocument.Parse(line);
+        JsonElement seen = doc.RootElement;
+        Assert.True(seen.GetProperty("ok").GetBoolean(), line);
+
+        // What the browser saw, checked again here: the chart's points are the streamed rewards, one per ReNO iteration
+        // and one per best-of-n candidate; the error names the field; the curl is ours with the key kept out of it.
+        Assert.Equal(3, seen.GetProperty("compare").GetProperty("chart").GetArrayLength());
+        Assert.Equal(4, seen.GetProperty("keyboard").GetProperty("chart").GetArrayLength());
+        Assert.Equal(2, seen.GetProperty("compare").GetProperty("scores").GetArrayLength());
+        Assert.Contains("in width", seen.GetProperty("fieldError").GetProperty("text").GetString());
+        string curl = seen.GetProperty("history").GetProperty("curl").GetString()!;
+        Assert.StartsWith($"curl -sS -X POST '{server.HttpBase}generate'", curl);
+        Assert.DoesNotContain(key, curl);
+        Assert.True(seen.GetProperty("phone").GetProperty("scroll").GetInt32() <= 390, line);
+        foreach (string shot in new[] { "compare.png", "field-error.png", "keyboard-best-of-n.png", "phone.png" })
+            Assert.True(new FileInfo(Path.Combine(artifacts, shot)) is { Exists: true, Length: > 1000 }, $"screenshot {shot} missing in {artifacts}");
+    }
+}
