@@ -58,6 +58,8 @@ export function fillAdapters(list) {
 export function showMethodParameters() {
   const method = $('method').value;
   for (const el of document.querySelectorAll('[data-methods]')) el.hidden = !el.dataset.methods.split(' ').includes(method);
+  // n is best-of-n's candidate count (default 4); for ReNO, empty means no best-of-n start.
+  $('alignment-n').placeholder = method === 'reno' ? 'none' : '4';
 }
 
 // A number field as typed: empty → absent; anything else goes to the server as a number, or as the text itself when it

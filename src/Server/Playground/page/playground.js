@@ -91,6 +91,8 @@ async function run(label, request) {
   $('progress-bar').value = 0;
   const response = await generateStream(request, progressTracker(label));
   addToHistory(label, request, response, apiKey() !== '');
+  const rewards = Object.entries(response.images[0].rewards).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ');
+  $('status').textContent = `Done: ${label}, seed ${response.images[0].seed}, ${rewards}.`;
   return response;
 }
 
@@ -100,6 +102,7 @@ async function exclusive(work) {
   $('request-form').setAttribute('aria-busy', 'true');
   for (const b of [$('generate'), $('compare')]) b.setAttribute('aria-disabled', 'true');
   clearError();
+  $('status').textContent = '';
   try {
     await work();
   } catch (error) {

@@ -12,7 +12,8 @@ export function resultCard(title, response) {
   heading.textContent = title;
   const meta = document.createElement('span');
   const { method, iterations_run: iterations } = response.alignment;
-  meta.textContent = ` · seed ${image.seed} · ${method}${method === 'none' ? '' : `, ${iterations} runs`} · ${response.timings_ms.total.toFixed(0)} ms`;
+  const unit = { best_of_n: 'candidates', reno: 'iterations', attend_excite: 'steps' }[method] ?? 'runs';
+  meta.textContent = ` · seed ${image.seed} · ${method}${method === 'none' ? '' : `, ${iterations} ${unit}`} · ${response.timings_ms.total.toFixed(0)} ms`;
   const scores = document.createElement('dl');
   scores.className = 'scores';
   for (const [name, value] of Object.entries(image.rewards)) {
