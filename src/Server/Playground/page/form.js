@@ -50,6 +50,7 @@ export function fillAdapters(list) {
     weightLabel.textContent = 'weight';
     const weight = document.createElement('input');
     Object.assign(weight, { type: 'number', id: `adapter-weight-${i}`, step: 'any', inputMode: 'decimal', value: '1' });
+    weight.setAttribute('aria-label', `weight of ${adapter.name}`);
     li.append(use, label, weightLabel, weight);
     return li;
   }));
@@ -85,9 +86,20 @@ export function readRequest({ withoutAlignment = false } = {}) {
   };
   for (const [key, value] of Object.entries(optional)) if (value !== undefined) request[key] = value;
 
-  const adapters = [...document.querySelectorAll('#adapter-list li')]
-    .filter((li) => li.querySelector('[data-adapter]').checked)
-    .map((li) => ({ name: li.querySelector('[data-adapter]').dataset.adapter, weight: number(li.querySelector('input[type=number]')) ?? 1 }));
+  const adapters = [];
+  for (const li of document.querySelectorAll('#adapter-list li')) {
+    const [use, weight] = [li.querySelector('[data-adapter]'), li.querySelector('input[type=number]')];
+    // The server names an adapter's fields by its place in the request: adapters[k].name, adapters[k].weight.
+    const k = adapters.length;
+    if (use.checked) {
+      use.dataset.field = `adapters[${k}].name`;
+      weight.dataset.field = `adapters[${k}].weight`;
+      adapters.push({ name: use.dataset.adapter, weight: number(weight) ?? 1 });
+    } else {
+      delete use.dataset.field;
+      delete weight.dataset.field;
+    }
+  }
   if (adapters.length > 0) request.adapters = adapters;
 
   const method = withoutAlignment ? 'none' : $('method').value;

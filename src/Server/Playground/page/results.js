@@ -13,7 +13,9 @@ export function resultCard(title, response) {
   const meta = document.createElement('span');
   const { method, iterations_run: iterations } = response.alignment;
   const unit = { best_of_n: 'candidates', reno: 'iterations', attend_excite: 'steps' }[method] ?? 'runs';
-  meta.textContent = ` · seed ${image.seed} · ${method}${method === 'none' ? '' : `, ${iterations} ${unit}`} · ${response.timings_ms.total.toFixed(0)} ms`;
+  const adapters = (response.adapters ?? []).map((a) => `${a.name} v${a.version} ×${a.weight}`).join(', ');
+  meta.textContent = ` · seed ${image.seed} · ${method}${method === 'none' ? '' : `, ${iterations} ${unit}`}${adapters ? ` · ${adapters}` : ''}` +
+    ` · ${response.timings_ms.total.toFixed(0)} ms`;
   const scores = document.createElement('dl');
   scores.className = 'scores';
   for (const [name, value] of Object.entries(image.rewards)) {

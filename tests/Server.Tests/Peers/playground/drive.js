@@ -1,15 +1,16 @@
 // Drives the playground in headless Chromium (Debian's /usr/bin/chromium) with playwright-core against a running
 // server that needs an API key: load, key, generate, compare with a reward chart checked against the stream's events,
 // a field error, the history's curl run by real curl, a PNG download, keyboard-only use, and a phone-width screen.
-// Usage: node drive.js BASE_URL API_KEY ARTIFACTS_DIR. Prints one JSON line of what it saw; exits 1 on the first failure.
+// Usage: node drive.js BASE_URL API_KEY ARTIFACTS_DIR ADAPTER (an adapter in the server's store).
+// Prints one JSON line of what it saw; exits 1 on the first failure.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
-const [base, apiKey, artifacts] = process.argv.slice(2);
-if (!base || !apiKey || !artifacts) throw new Error('usage: node drive.js BASE_URL API_KEY ARTIFACTS_DIR');
+const [base, apiKey, artifacts, adapter] = process.argv.slice(2);
+if (!base || !apiKey || !artifacts || !adapter) throw new Error('usage: node drive.js BASE_URL API_KEY ARTIFACTS_DIR ADAPTER');
 mkdirSync(artifacts, { recursive: true });
 const seen = {};
 const step = async (name, work) => {
@@ -140,6 +141,29 @@ try {
     await download.saveAs(file);
     assert.deepEqual([...readFileSync(file).subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47], 'the download is a PNG');
     return { curl: copied, download: download.suggestedFilename() };
+  });
+
+  await step('adapters', async () => {
+    // The generate step's request (seed 5, 4 steps, no alignment) with the store's adapter: first a weight the server
+    // refuses, then 0.5.
+    const plain = await page.locator('#history-list li', { hasText: '· generated ·' }).locator('img').getAttribute('src');
+    await page.getByLabel(`${adapter} (v1)`).check();
+    await page.getByLabel(`weight of ${adapter}`).fill('11');
+    await page.getByRole('button', { name: 'Generate' }).click();
+    await page.locator('#error').waitFor();
+    assert.match(await page.locator('#error').innerText(), /in adapters\[0\]\.weight[\s\S]*adapter weight must be between -10 and 10, got 11/);
+    assert.equal(await page.getByLabel(`weight of ${adapter}`).getAttribute('aria-invalid'), 'true');
+    await page.getByLabel(`weight of ${adapter}`).fill('0.5');
+    await page.getByRole('button', { name: 'Generate' }).click();
+    await page.locator('.result img').waitFor();
+    const meta = await page.locator('.result figcaption').innerText();
+    assert.match(meta, new RegExp(`${adapter} v1 ×0\\.5`), `the card names the adapter the server applied: ${meta}`);
+    const sent = JSON.parse(await page.locator('#history-list li pre.json').first().textContent());
+    assert.deepEqual(sent.adapters, [{ name: adapter, weight: 0.5 }]);
+    assert.equal(sent.seed, 5);
+    assert.notEqual(await page.locator('.result img').getAttribute('src'), plain, 'the adapter changed the image of the same seed');
+    await page.getByLabel(`${adapter} (v1)`).uncheck();
+    return { meta };
   });
 
   await step('keyboard', async () => {
