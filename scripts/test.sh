@@ -3,8 +3,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 # Peers the tests check against: Pillow decodes our PNGs; promtool and Prometheus read /metrics; grpcio (with protoc
-# for its messages) and @grpc/grpc-js (npm, below) call the gRPC API.
-peers="python3 python3-pil prometheus python3-grpcio python3-protobuf protobuf-compiler"
+# for its messages) and @grpc/grpc-js (npm, below) call the gRPC API; headless Chromium, driven by playwright-core (npm),
+# uses the web playground.
+peers="python3 python3-pil prometheus python3-grpcio python3-protobuf protobuf-compiler chromium"
 # Node may come from elsewhere (NodeSource ships npm inside nodejs); only a machine without npm gets Debian's.
 command -v npm >/dev/null 2>&1 || peers="$peers nodejs npm"
 export EXTRA_PACKAGES="$peers ${EXTRA_PACKAGES:-}"

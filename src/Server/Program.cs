@@ -7,6 +7,7 @@ using Server.Grpc;
 using Server.Http;
 using Server.Metrics;
 using Server.Models;
+using Server.Playground;
 using Server.Queue;
 using Torch;
 
@@ -66,6 +67,7 @@ app.MapHealthEndpoints();
 app.MapPrometheusMetrics("/metrics");
 app.MapGenerateEndpoints();
 app.MapAdapterEndpoints();
+app.MapPlayground();
 
 app.Run();
 

@@ -7,6 +7,9 @@ namespace Align.Alignment;
 /// <summary>One candidate of best-of-n: its seed and rewards (weighted total and each reward).</summary>
 public sealed record Candidate(int Index, long Seed, double Total, IReadOnlyDictionary<string, double> Rewards);
 
+/// <summary>After a batch of candidates: how many are scored of n, the best total so far, and the batch's candidates.</summary>
+public sealed record BestOfNProgress(int Done, int Total, double Best, IReadOnlyList<Candidate> Scored);
+
 /// <summary>The k best images [k, 3, H, W] (best first) with every candidate's scores.</summary>
 public sealed record BestOfNResult(Tensor Images, IReadOnlyList<Candidate> Candidates, IReadOnlyList<int> Selected) : IDisposable
 {
@@ -20,9 +23,9 @@ public sealed record BestOfNResult(Tensor Images, IReadOnlyList<Candidate> Candi
 public static class BestOfN
 {
     /// <param name="request">the prompt and options; its seeds are the n candidates</param>
-    /// <param name="onCandidates">after each batch: candidates scored so far, n, and the best total so far</param>
+    /// <param name="onCandidates">after each batch: candidates scored so far, n, the best total so far and the batch's candidates</param>
     public static BestOfNResult Run(TextToImagePipeline pipeline, TextToImageRequest request, RewardEnsemble rewards, int topK, int batchSize,
-        Action<int, int, double>? onCandidates = null, CancellationToken cancel = default)
+        Action<BestOfNProgress>? onCandidates = null, CancellationToken cancel = default)
     {
         int n = request.Seeds.Count;
         if (topK < 1 || topK > n) throw new ArgumentException($"top_k must be between 1 and n ({n}), got {topK}", nameof(topK));
@@ -40,10 +43,11 @@ public static class BestOfN
             (Tensor total, IReadOnlyDictionary<string, Tensor> each) = rewards.ScoreAll(result.Images, prompts);
             float[] totals = total.To(Device.CPU, DType.Float32).ToArray<float>();
             Dictionary<string, float[]> perReward = each.ToDictionary(kv => kv.Key, kv => kv.Value.To(Device.CPU, DType.Float32).ToArray<float>());
+            int batchStart = candidates.Count;
             for (int i = 0; i < seeds.Length; i++)
                 candidates.Add(new Candidate(start + i, seeds[i], totals[i], perReward.ToDictionary(kv => kv.Key, kv => (double)kv.Value[i])));
             images.Add(result.Images.Clone());
-            onCandidates?.Invoke(candidates.Count, n, candidates.Max(c => c.Total));
+            onCandidates?.Invoke(new BestOfNProgress(candidates.Count, n, candidates.Max(c => c.Total), candidates[batchStart..]));
         }
         // Highest total first; NaN (a reward that could not judge) ranks last; ties keep seed order.
         int[] selected = candidates.OrderByDescending(c => double.IsNaN(c.Total) ? double.NegativeInfinity : c.Total).ThenBy(c => c.Index)

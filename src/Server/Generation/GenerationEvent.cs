@@ -6,9 +6,12 @@ public abstract record GenerationEvent(string RequestId);
 /// <summary>Admitted to the queue with <paramref name="Position"/> requests ahead of it.</summary>
 public sealed record QueuedEvent(string RequestId, int Position) : GenerationEvent(RequestId);
 
-/// <summary><paramref name="Step"/> of <paramref name="Total"/> denoising steps (or alignment iterations) done, with the current rewards where there are some.</summary>
-public sealed record ProgressEvent(string RequestId, string Phase, int Step, int Total, IReadOnlyDictionary<string, double>? Rewards)
-    : GenerationEvent(RequestId);
+/// <summary>
+/// <paramref name="Step"/> of <paramref name="Total"/> denoising steps (or alignment iterations) done, with the current rewards
+/// where there are some; best-of-n's progress also carries the candidates the step scored (seed, weighted total, each reward).
+/// </summary>
+public sealed record ProgressEvent(string RequestId, string Phase, int Step, int Total, IReadOnlyDictionary<string, double>? Rewards,
+    IReadOnlyList<Align.Alignment.Candidate>? Candidates = null) : GenerationEvent(RequestId);
 
 public sealed record ResultEvent(string RequestId, GenerationResponse Response) : GenerationEvent(RequestId);
 

@@ -14,9 +14,10 @@ public sealed class ApiKeyCheck(IOptions<ServerOptions> options)
 
     public bool Enabled => _expected is not null;
 
-    /// <summary>Paths open without a key: probes and metrics (gRPC health included).</summary>
+    /// <summary>Paths open without a key: probes and metrics (gRPC health included), and the playground page (its API calls carry the key).</summary>
     public static bool IsOpen(PathString path) =>
-        path == "/healthz" || path == "/readyz" || path == "/metrics" || path.StartsWithSegments("/grpc.health.v1.Health");
+        path == "/healthz" || path == "/readyz" || path == "/metrics" || path.StartsWithSegments("/grpc.health.v1.Health") ||
+        Playground.PlaygroundEndpoints.IsPlayground(path);
 
     public bool IsAuthorized(HttpRequest request)
     {

@@ -74,7 +74,7 @@ public static class GenerateEndpoints
                 (string name, object data) = e switch
                 {
                     QueuedEvent q => ("queued", (object)new { request_id = q.RequestId, position = q.Position }),
-                    ProgressEvent p => ("progress", new { request_id = p.RequestId, phase = p.Phase, step = p.Step, total = p.Total, rewards = p.Rewards }),
+                    ProgressEvent p => ("progress", new { request_id = p.RequestId, phase = p.Phase, step = p.Step, total = p.Total, rewards = p.Rewards, candidates = p.Candidates }),
                     ResultEvent r => ("result", GenerateJson.From(r.Response)),
                     ErrorEvent x => ("error", ErrorResponses.Body(x.Error)),
                     _ => throw new InvalidOperationException($"unknown event {e.GetType().Name}"),

@@ -46,8 +46,8 @@ public sealed class AlignmentRunner(IOptions<QueueOptions> options, ServerMetric
     {
         GenerationRequest r = item.Request;
         TextToImageRequest request = r.ToPipeline(Enumerable.Range(0, n).Select(i => r.Seed + i).ToArray());
-        return BestOfN.Run(model.Pipeline, request, rewards, topK, options.Value.MaxBatchImages, (done, total, best) =>
-            item.Publish(new ProgressEvent(r.Id, "candidates", done, total, new Dictionary<string, double> { ["best"] = best })), cancel);
+        return BestOfN.Run(model.Pipeline, request, rewards, topK, options.Value.MaxBatchImages, p =>
+            item.Publish(new ProgressEvent(r.Id, "candidates", p.Done, p.Total, new Dictionary<string, double> { ["best"] = p.Best }, p.Scored)), cancel);
     }
 
     // Attend-and-Excite: progress and trace carry each subject token's max attention (mean over the images) per step; the

@@ -23,10 +23,14 @@ public class BestOfNTests
         using StableDiffusionModel sd = StableDiffusionModel.Load(Reference.Model("tiny-sd15"));
         var pipeline = new TextToImagePipeline(sd);
         var request = new TextToImageRequest("a red circle", [10, 11, 12, 13, 14, 15, 16], 16, 16, 2, 3.0);
-        var progress = new List<int>();
+        var progress = new List<BestOfNProgress>();
         using BestOfNResult result = BestOfN.Run(pipeline, request, new RewardEnsemble([new WeightedReward(new Brightness(), 1.0)]), topK: 3, batchSize: 3,
-            onCandidates: (done, n, _) => progress.Add(done));
-        Assert.Equal([3, 6, 7], progress);
+            onCandidates: progress.Add);
+        Assert.Equal([3, 6, 7], progress.Select(p => p.Done));
+        // each batch's progress carries that batch's candidates, and the best total so far
+        Assert.Equal([3, 3, 1], progress.Select(p => p.Scored.Count));
+        Assert.Equal(result.Candidates, progress.SelectMany(p => p.Scored));
+        Assert.Equal(result.Candidates.Max(c => c.Total), progress[^1].Best);
         Assert.Equal(7, result.Candidates.Count);
         int[] expected = result.Candidates.OrderByDescending(c => c.Total).Take(3).Select(c => c.Index).ToArray();
         Assert.Equal(expected, result.Selected);

@@ -35,6 +35,37 @@ public sealed class AlignmentTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task BestOfNStreamsEachCandidateWithItsSeedAndRewards()
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/generate/stream")
+        {
+            Content = JsonContent.Create(new
+            {
+                prompt = "a red circle", steps = 2, seed = 40,
+                alignment = new { method = "best_of_n", n = 3, rewards = new Dictionary<string, double> { ["shapeworld-clip"] = 2.0 } },
+            }),
+        };
+        string text = await (await Server.Client.SendAsync(request)).Content.ReadAsStringAsync();
+        JsonElement[] data = text.Split('\n').Where(l => l.StartsWith("data: ", StringComparison.Ordinal)).Select(l => JsonDocument.Parse(l[6..]).RootElement).ToArray();
+        JsonElement[] streamed = data.Where(e => e.TryGetProperty("phase", out JsonElement p) && p.GetString() == "candidates")
+            .SelectMany(e => e.GetProperty("candidates").EnumerateArray()).ToArray();
+        Assert.True(streamed.Length == 3, text);
+        Assert.Equal([40L, 41, 42], streamed.Select(c => c.GetProperty("seed").GetInt64()));
+        Assert.Equal([0, 1, 2], streamed.Select(c => c.GetProperty("index").GetInt32()));
+        // The streamed scores are the result's trace: total = Σ weight · reward = −loss.
+        JsonElement[] trace = data[^1].GetProperty("alignment").GetProperty("trace").EnumerateArray().ToArray();
+        for (int i = 0; i < 3; i++)
+        {
+            double clip = streamed[i].GetProperty("rewards").GetProperty("shapeworld-clip").GetDouble();
+            Assert.Equal(trace[i].GetProperty("rewards").GetProperty("shapeworld-clip").GetDouble(), clip, 6);
+            Assert.Equal(2.0 * clip, streamed[i].GetProperty("total").GetDouble(), 3);
+            Assert.Equal(-trace[i].GetProperty("loss").GetDouble(), streamed[i].GetProperty("total").GetDouble(), 6);
+        }
+        // Denoising progress carries no candidates.
+        Assert.DoesNotContain(data, e => e.TryGetProperty("phase", out JsonElement p) && p.GetString() != "candidates" && e.TryGetProperty("candidates", out _));
+    }
+
+    [Fact]
     public async Task RenoStreamsEveryIterationAndReturnsTheBestIterate()
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/generate/stream")

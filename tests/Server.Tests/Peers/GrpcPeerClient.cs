@@ -62,13 +62,5 @@ public sealed class NodeGrpcClient : GrpcPeerClient
             timeout: TimeSpan.FromSeconds(120), installHint: InstallHint, workingDirectory: package);
     }
 
-    // The package lives in the source tree (node_modules is not copied to the build output): the folder with Server.sln
-    // above the test assembly is the repository root.
-    private static string PackageDirectory()
-    {
-        DirectoryInfo? dir = new(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Server.sln"))) dir = dir.Parent;
-        if (dir is null) throw new InvalidOperationException($"no folder containing Server.sln above {AppContext.BaseDirectory}");
-        return Path.Combine(dir.FullName, "tests", "Server.Tests", "Peers", "grpc", "node");
-    }
+    private static string PackageDirectory() => Path.Combine(RepositoryRoot.Path, "tests", "Server.Tests", "Peers", "grpc", "node");
 }
