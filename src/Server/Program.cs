@@ -5,6 +5,8 @@ using Server.Adapters;
 using Server.Generation;
 using Server.Grpc;
 using Server.Http;
+using Server.Http.Automatic1111;
+using Server.Http.OpenAi;
 using Server.Metrics;
 using Server.Models;
 using Server.Queue;
@@ -65,6 +67,8 @@ app.MapHealthEndpoints();
 app.MapPrometheusMetrics("/metrics");
 app.MapGenerateEndpoints();
 app.MapAdapterEndpoints();
+app.MapOpenAiImageEndpoints();
+app.MapAutomatic1111Endpoints();
 
 app.Run();
 
