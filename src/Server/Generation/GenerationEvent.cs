@@ -8,7 +8,11 @@ public sealed record QueuedEvent(string RequestId, int Position) : GenerationEve
 
 /// <summary><paramref name="Step"/> of <paramref name="Total"/> denoising steps (or alignment iterations) done, with the current rewards where there are some.</summary>
 public sealed record ProgressEvent(string RequestId, string Phase, int Step, int Total, IReadOnlyDictionary<string, double>? Rewards)
-    : GenerationEvent(RequestId);
+    : GenerationEvent(RequestId)
+{
+    /// <summary>At the request's preview steps: a PNG of each of its images as they stand after this step.</summary>
+    public IReadOnlyList<byte[]>? Previews { get; init; }
+}
 
 public sealed record ResultEvent(string RequestId, GenerationResponse Response) : GenerationEvent(RequestId);
 

@@ -7,7 +7,8 @@ namespace Server.Http.OpenAi;
 
 /// <summary>
 /// POST /v1/images/generations, OpenAI's Images API on the one request path: the body becomes a <see cref="GenerateInput"/>,
-/// the result {created, data: [{b64_json}]}; with stream: true the request's events become image_generation.completed events.
+/// the result {created, data: [{b64_json}]}; with stream: true the request's progress and result events become
+/// image_generation.partial_image and image_generation.completed events.
 /// </summary>
 public static class OpenAiImageEndpoints
 {

@@ -28,8 +28,6 @@ public static partial class OpenAiTranslation
             throw ServiceException.Invalid("partial_images", $"partial_images must be between 0 and {MaxPartialImages}, got {partial}");
         if (r.PartialImages is > 0 && r.Stream != true)
             throw ServiceException.Invalid("partial_images", "partial_images needs stream: true");
-        if (r.PartialImages is > 0)
-            throw ServiceException.Invalid("partial_images", "partial images are not available on this server yet: use partial_images 0 (the stream sends the completed images)");
         (int? width, int? height) = Size(r.Size);
         OpenAiExtensions x = r.Extensions ?? new OpenAiExtensions();
         return new GenerateInput
@@ -45,6 +43,7 @@ public static partial class OpenAiTranslation
             Seed = x.Seed,
             Adapters = x.Adapters,
             Alignment = x.Alignment,
+            Previews = r.PartialImages,
         };
     }
 
@@ -66,6 +65,7 @@ public static partial class OpenAiTranslation
         null => null,
         "width" or "height" => "size",
         "num_images" => "n",
+        "previews" => "partial_images",
         "prompt" or "model" or "size" or "n" or "response_format" or "output_format" or "quality" or "background" or "partial_images" => field,
         _ when field.StartsWith("extensions", StringComparison.Ordinal) => field,
         _ => $"extensions.{field}",
