@@ -15,14 +15,15 @@ public static class OpenAiErrors
     /// <summary>An error of the one request path; its field becomes the OpenAI param.</summary>
     public static Envelope Body(ServiceException e) => Body(e, OpenAiTranslation.Param(e.Field));
 
-    /// <summary>An error whose param is already OpenAI's name (the request body's own fields).</summary>
-    public static Envelope Body(ServiceException e, string? param) => new(new Detail(e.Message, Type(e.Code), param, Code(e, param)));
+    /// <summary>An error whose param is already OpenAI's name (the request body's own fields), with OpenAI's code where it has a specific one.</summary>
+    public static Envelope Body(ServiceException e, string? param, string? code = null) =>
+        new(new Detail(e.Message, Type(e.Code), param, code ?? Code(e, param)));
 
-    public static Task WriteAsync(HttpContext context, ServiceException e, string? param)
+    public static Task WriteAsync(HttpContext context, ServiceException e, string? param, string? code = null)
     {
         context.Response.StatusCode = e.Code.HttpStatus();
         if (e.RetryAfter is { } after) context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(after.TotalSeconds)).ToString();
-        return context.Response.WriteAsJsonAsync(Body(e, param), OpenAiJson.Options);
+        return context.Response.WriteAsJsonAsync(Body(e, param, code), OpenAiJson.Options);
     }
 
     public static Task WriteAsync(HttpContext context, ServiceException e) => WriteAsync(context, e, OpenAiTranslation.Param(e.Field));
@@ -43,7 +44,6 @@ public static class OpenAiErrors
     {
         ErrorCode.Unauthenticated => "invalid_api_key",
         ErrorCode.NotFound when param == "model" => "model_not_found",
-        ErrorCode.InvalidArgument when e.Message.Contains("unknown field", StringComparison.Ordinal) => "unknown_parameter",
         ErrorCode.InvalidArgument => "invalid_value",
         ErrorCode.ResourceExhausted => "rate_limit_exceeded",
         _ => e.Code.Name(),

@@ -26,7 +26,7 @@ public static class OpenAiImageEndpoints
         }
         catch (ParamException e)
         {
-            await OpenAiErrors.WriteAsync(context, e.Error, e.Param);
+            await OpenAiErrors.WriteAsync(context, e.Error, e.Param, e.OpenAiCode);
             return;
         }
 
@@ -76,17 +76,19 @@ public static class OpenAiImageEndpoints
         catch (JsonException e)
         {
             string? param = e.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : null;
-            string message = e.Message.Contains("could not be mapped", StringComparison.Ordinal) ? $"Unknown parameter: '{param}' (unknown field)."
+            bool unknown = e.Message.Contains("could not be mapped", StringComparison.Ordinal);
+            string message = unknown ? $"Unknown parameter: '{param}'."
                 : e.Message.Contains("could not be converted", StringComparison.Ordinal) ? $"Invalid type for '{param}'."
                 : $"We could not parse the JSON body of your request{(param is null ? "" : $" at '{param}'")}.";
-            throw new ParamException(ServiceException.Invalid(param ?? "", message), param);
+            throw new ParamException(ServiceException.Invalid(param ?? "", message), param, unknown ? "unknown_parameter" : null);
         }
     }
 
     // An error about the OpenAI body itself: its param is already OpenAI's name.
-    private sealed class ParamException(ServiceException error, string? param) : Exception(error.Message)
+    private sealed class ParamException(ServiceException error, string? param, string? openAiCode = null) : Exception(error.Message)
     {
         public ServiceException Error { get; } = error;
         public string? Param { get; } = param;
+        public string? OpenAiCode { get; } = openAiCode;
     }
 }
