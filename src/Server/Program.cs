@@ -37,6 +37,7 @@ builder.Services.AddSingleton<AdapterEvents>();
 builder.Services.AddSingleton<AdapterCatalog>();
 builder.Services.AddSingleton<AdapterService>();
 builder.Services.AddGrpcApi(config);
+builder.Services.AddOpenAiImages(config);
 builder.Services.AddHostedService<ModelLoader>();
 builder.Services.AddHostedService<GenerationWorker>();
 builder.Services.AddSingleton<AdapterWatcher>();

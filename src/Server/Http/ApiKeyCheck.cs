@@ -14,9 +14,13 @@ public sealed class ApiKeyCheck(IOptions<ServerOptions> options)
 
     public bool Enabled => _expected is not null;
 
-    /// <summary>Paths open without a key: probes and metrics (gRPC health included).</summary>
+    /// <summary>
+    /// Paths open without a key: probes and metrics (gRPC health included), and the OpenAI route's image links (unguessable
+    /// ids, fetched by whatever the client hands the link to, as OpenAI's are).
+    /// </summary>
     public static bool IsOpen(PathString path) =>
-        path == "/healthz" || path == "/readyz" || path == "/metrics" || path.StartsWithSegments("/grpc.health.v1.Health");
+        path == "/healthz" || path == "/readyz" || path == "/metrics" || path.StartsWithSegments("/grpc.health.v1.Health")
+        || path.StartsWithSegments(OpenAi.OpenAiImageFiles.RoutePrefix);
 
     public bool IsAuthorized(HttpRequest request)
     {

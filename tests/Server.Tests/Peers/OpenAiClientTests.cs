@@ -3,14 +3,11 @@ using Server.Tests.RealProcess;
 
 namespace Server.Tests.Peers;
 
-/// <summary>A real server that requires an API key.</summary>
-public sealed class KeyedServerFixture() : ConfiguredServerFixture(("Server__ApiKey", KeyedServerFixture.Key))
-{
-    public const string Key = "openai-peer-key";
-}
+/// <summary>A real server that requires an API key and returns images by URL when asked.</summary>
+public sealed class OpenAiServerFixture() : ConfiguredServerFixture(("Server__ApiKey", KeyedServerFixture.Key), ("Server__OpenAi__ImageUrls", "true"));
 
 /// <summary>The official openai npm client against POST /v1/images/generations: images, typed errors, streaming, API keys.</summary>
-public sealed class OpenAiClientTests(KeyedServerFixture fixture) : IClassFixture<KeyedServerFixture>
+public sealed class OpenAiClientTests(OpenAiServerFixture fixture) : IClassFixture<OpenAiServerFixture>
 {
     private Task<JsonElement> Run(string scenario) => OpenAiPeerClient.RunAsync(fixture.Server, KeyedServerFixture.Key, scenario);
 
@@ -41,8 +38,18 @@ public sealed class OpenAiClientTests(KeyedServerFixture fixture) : IClassFixtur
         AssertError(await Run("bad-size"), "BadRequestError", 400, "invalid_request_error", "size", "invalid_value", "width must be a multiple of");
 
     [Fact]
-    public async Task UrlResponseFormatIsRefusedClearly() =>
-        AssertError(await Run("url"), "BadRequestError", 400, "invalid_request_error", "response_format", "invalid_value", "use 'b64_json'");
+    public async Task UrlResponseFormatGivesLinksToThePngsWhereConfigured()
+    {
+        JsonElement r = await Run("url");
+        Assert.True(r.GetProperty("ok").GetBoolean(), r.ToString());
+        string[] urls = r.GetProperty("urls").EnumerateArray().Select(u => u.GetString()!).ToArray();
+        Assert.Equal(2, urls.Distinct().Count());
+        Assert.All(urls, u => Assert.StartsWith($"{fixture.Server.HttpBase}v1/images/files/", u));
+        foreach (JsonElement image in r.GetProperty("images").EnumerateArray())
+            Assert.Equal((200, "image/png", false, 64, 64), (image.GetProperty("status").GetInt32(), image.GetProperty("type").GetString(),
+                image.GetProperty("has_b64").GetBoolean(), image.GetProperty("width").GetInt32(), image.GetProperty("height").GetInt32()));
+        Assert.Equal(404, r.GetProperty("unknown_status").GetInt32());
+    }
 
     [Fact]
     public async Task UnknownParameterAndUnknownModelAreTypedErrors()

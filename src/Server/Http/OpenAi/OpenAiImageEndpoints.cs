@@ -1,4 +1,6 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Options;
 using Server.Api;
 using Server.Generation;
 using Server.Queue;
@@ -7,17 +9,26 @@ namespace Server.Http.OpenAi;
 
 /// <summary>
 /// POST /v1/images/generations, OpenAI's Images API on the one request path: the body becomes a <see cref="GenerateInput"/>,
-/// the result {created, data: [{b64_json}]}; with stream: true the request's progress and result events become
+/// the result {created, data: [{b64_json}]} (or [{url}] where configured: GET /v1/images/files/{id}.png); with stream: true the request's progress and result events become
 /// image_generation.partial_image and image_generation.completed events.
 /// </summary>
 public static class OpenAiImageEndpoints
 {
-    public static void MapOpenAiImageEndpoints(this IEndpointRouteBuilder app) => app.MapPost("/v1/images/generations", Generate);
+    public static void MapOpenAiImageEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/v1/images/generations", Generate);
+        app.MapGet($"{OpenAiImageFiles.RoutePrefix}/{{id}}.png", (string id, OpenAiImageFiles files) => files.Get(id) is { } png
+            ? Results.Bytes(png, "image/png")
+            : Results.Json(OpenAiErrors.Body(new ServiceException(ErrorCode.NotFound, $"image '{id}' does not exist or has expired"), null),
+                OpenAiJson.Options, statusCode: StatusCodes.Status404NotFound));
+    }
 
     public sealed record ImagesResponse(long Created, IReadOnlyList<ImageData> Data, string OutputFormat, string Size, string Background);
-    public sealed record ImageData(string B64Json);
+    public sealed record ImageData(
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? B64Json,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Url);
 
-    private static async Task Generate(HttpContext context, GenerationService service)
+    private static async Task Generate(HttpContext context, GenerationService service, OpenAiImageFiles files, IOptions<OpenAiOptions> options)
     {
         OpenAiImageRequest request;
         try
@@ -33,7 +44,7 @@ public static class OpenAiImageEndpoints
         WorkItem item;
         try
         {
-            item = service.Submit(OpenAiTranslation.ToInput(request), "openai", null, context.RequestAborted);
+            item = service.Submit(OpenAiTranslation.ToInput(request, files.Enabled), "openai", null, context.RequestAborted);
         }
         catch (ServiceException e)
         {
@@ -57,8 +68,10 @@ public static class OpenAiImageEndpoints
             if (!context.RequestAborted.IsCancellationRequested) await OpenAiErrors.WriteAsync(context, e);
             return;
         }
+        string baseUrl = options.Value.PublicBaseUrl?.TrimEnd('/') ?? $"{context.Request.Scheme}://{context.Request.Host}";
         var body = new ImagesResponse(DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
-            response.Images.Select(i => new ImageData(Convert.ToBase64String(i.Png))).ToArray(), "png", SizeOf(item.Request), "opaque");
+            response.Images.Select(i => request.ResponseFormat == "url" ? new ImageData(null, baseUrl + files.Add(i.Png)) : new ImageData(Convert.ToBase64String(i.Png), null)).ToArray(),
+            "png", SizeOf(item.Request), "opaque");
         await context.Response.WriteAsJsonAsync(body, OpenAiJson.Options, context.RequestAborted);
     }
 

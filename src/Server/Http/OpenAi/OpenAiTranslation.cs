@@ -10,12 +10,15 @@ public static partial class OpenAiTranslation
     /// <summary>The most partial images a streaming request may ask for (OpenAI's own limit).</summary>
     public const int MaxPartialImages = 3;
 
-    public static GenerateInput ToInput(OpenAiImageRequest r)
+    /// <param name="urls">whether response_format "url" is configured (Server:OpenAi:ImageUrls)</param>
+    public static GenerateInput ToInput(OpenAiImageRequest r, bool urls)
     {
-        if (r.ResponseFormat is not null and not "b64_json")
-            throw ServiceException.Invalid("response_format", r.ResponseFormat == "url"
-                ? "response_format 'url' is not available: this server returns images inline only; use 'b64_json'"
-                : $"response_format must be 'b64_json', got '{r.ResponseFormat}'");
+        if (r.ResponseFormat is not null and not ("b64_json" or "url"))
+            throw ServiceException.Invalid("response_format", $"response_format must be 'b64_json' or 'url', got '{r.ResponseFormat}'");
+        if (r.ResponseFormat == "url" && !urls)
+            throw ServiceException.Invalid("response_format", "response_format 'url' is not configured on this server (Server:OpenAi:ImageUrls); use 'b64_json'");
+        if (r.ResponseFormat == "url" && r.Stream == true)
+            throw ServiceException.Invalid("response_format", "a stream sends its images as b64_json: leave response_format out or use 'b64_json'");
         if (r.OutputFormat is not null and not "png")
             throw ServiceException.Invalid("output_format", r.OutputFormat is "jpeg" or "webp"
                 ? $"output_format '{r.OutputFormat}' is not available: this server encodes PNG only; use 'png'"

@@ -38,7 +38,15 @@ const scenarios = {
     return await client.images.generate({ prompt: 'a red circle', size: '64x64', size_format_typo: 1 });
   },
   async url() {
-    return await client.images.generate({ prompt: 'a red circle', size: '64x64', response_format: 'url' });
+    const r = await client.images.generate({ prompt: 'a red circle', size: '64x64', n: 2, response_format: 'url' });
+    const images = [];
+    for (const d of r.data) {
+      const got = await fetch(d.url); // no key: the link itself is the capability
+      images.push({ status: got.status, type: got.headers.get('content-type'), has_b64: d.b64_json !== undefined,
+        ...pngSize(Buffer.from(await got.arrayBuffer()).toString('base64')) });
+    }
+    const gone = await fetch(r.data[0].url.replace(/\/[0-9a-f]+\.png$/, '/00000000000000000000000000000000.png'));
+    return { ok: true, urls: r.data.map((d) => d.url), images, unknown_status: gone.status };
   },
   async 'unknown-model'() {
     return await client.images.generate({ model: 'dall-e-3', prompt: 'a red circle' });

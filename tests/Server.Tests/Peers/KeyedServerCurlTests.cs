@@ -3,8 +3,17 @@ using Server.Tests.RealProcess;
 
 namespace Server.Tests.Peers;
 
-/// <summary>The API key on the OpenAI and AUTOMATIC1111 routes, through curl: a missing key is refused in each API's own error shape.</summary>
-public sealed class CompatibleAuthCurlTests(KeyedServerFixture fixture) : IClassFixture<KeyedServerFixture>
+/// <summary>A real server that requires an API key (and has no optional features configured).</summary>
+public sealed class KeyedServerFixture() : ConfiguredServerFixture(("Server__ApiKey", KeyedServerFixture.Key))
+{
+    public const string Key = "compat-peer-key";
+}
+
+/// <summary>
+/// curl against the OpenAI and AUTOMATIC1111 routes of a server with an API key: a missing key is refused in each API's
+/// own error shape; response_format "url" is refused where it is not configured.
+/// </summary>
+public sealed class KeyedServerCurlTests(KeyedServerFixture fixture) : IClassFixture<KeyedServerFixture>
 {
     private async Task<(int Status, JsonElement Body)> Curl(params string[] args)
     {
@@ -24,6 +33,18 @@ public sealed class CompatibleAuthCurlTests(KeyedServerFixture fixture) : IClass
         JsonElement error = body.GetProperty("error");
         Assert.Equal(("invalid_request_error", "invalid_api_key", JsonValueKind.Null),
             (error.GetProperty("type").GetString(), error.GetProperty("code").GetString(), error.GetProperty("param").ValueKind));
+    }
+
+    [Fact]
+    public async Task OpenAiUrlResponseFormatIsRefusedWhereNotConfigured()
+    {
+        (int status, JsonElement body) = await Curl("-X", "POST", $"{fixture.Server.HttpBase}v1/images/generations", "-H", "Content-Type: application/json",
+            "-H", $"Authorization: Bearer {KeyedServerFixture.Key}", "-d", """{"prompt": "a red circle", "response_format": "url"}""");
+        Assert.Equal(400, status);
+        JsonElement error = body.GetProperty("error");
+        Assert.Equal(("invalid_request_error", "response_format", "invalid_value"),
+            (error.GetProperty("type").GetString(), error.GetProperty("param").GetString(), error.GetProperty("code").GetString()));
+        Assert.Contains("'url' is not configured on this server (Server:OpenAi:ImageUrls); use 'b64_json'", error.GetProperty("message").GetString());
     }
 
     [Fact]
