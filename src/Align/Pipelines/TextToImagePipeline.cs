@@ -33,6 +33,9 @@ public sealed class TextToImagePipeline
     public PromptCache? Prompts { get; }
     public string SchedulerSource { get; }
 
+    /// <summary>The diffusers class of the model's scheduler ("EulerDiscreteScheduler", "DDIMScheduler", "LCMScheduler").</summary>
+    public string SchedulerClass => _schedulerClass;
+
     /// <summary>A fresh scheduler of the model's kind (schedulers keep per-run state).</summary>
     public IScheduler NewScheduler() => SchedulerFactory.Create(_schedulerClass, _schedulerConfig, SchedulerSource);
 

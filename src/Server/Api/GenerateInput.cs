@@ -18,6 +18,9 @@ public sealed class GenerateInput
     public int? NumImages { get; set; }
     public List<AdapterInput>? Adapters { get; set; }
     public AlignmentInput? Alignment { get; set; }
+
+    /// <summary>How many progress events carry preview images of the run in progress (streaming clients; method "none").</summary>
+    public int? Previews { get; set; }
 }
 
 public sealed class AdapterInput

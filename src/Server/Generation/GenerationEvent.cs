@@ -11,7 +11,11 @@ public sealed record QueuedEvent(string RequestId, int Position) : GenerationEve
 /// where there are some; best-of-n's progress also carries the candidates the step scored (seed, weighted total, each reward).
 /// </summary>
 public sealed record ProgressEvent(string RequestId, string Phase, int Step, int Total, IReadOnlyDictionary<string, double>? Rewards,
-    IReadOnlyList<Align.Alignment.Candidate>? Candidates = null) : GenerationEvent(RequestId);
+    IReadOnlyList<Align.Alignment.Candidate>? Candidates = null) : GenerationEvent(RequestId)
+{
+    /// <summary>At the request's preview steps: a PNG of each of its images as they stand after this step.</summary>
+    public IReadOnlyList<byte[]>? Previews { get; init; }
+}
 
 public sealed record ResultEvent(string RequestId, GenerationResponse Response) : GenerationEvent(RequestId);
 

@@ -2,7 +2,7 @@ namespace Server.Generation;
 
 /// <summary>
 /// One validated generation request, whatever transport it came by: every default filled in, every value within limits.
-/// Images get seeds <see cref="Seed"/>, <see cref="Seed"/> + 1, …
+/// Images get seeds <see cref="Seed"/>, <see cref="Seed"/> + 1, …; <see cref="Previews"/> progress events carry preview images.
 /// </summary>
 public sealed record GenerationRequest(
     string Id,
@@ -17,7 +17,8 @@ public sealed record GenerationRequest(
     long Seed,
     int NumImages,
     IReadOnlyList<AdapterChoice> Adapters,
-    AlignmentOptions Alignment)
+    AlignmentOptions Alignment,
+    int Previews = 0)
 {
     public IReadOnlyList<long> Seeds => Enumerable.Range(0, NumImages).Select(i => Seed + i).ToArray();
 

@@ -14,4 +14,5 @@ public sealed class LimitsOptions
     public int MaxIterations { get; set; } = 200;
     public int MaxCandidates { get; set; } = 64;
     public int MaxTimeBudgetMs { get; set; } = 600_000;
+    public int MaxPreviews { get; set; } = 3;
 }

@@ -51,8 +51,12 @@ public sealed class RequestValidator(ModelCatalog catalog, AdapterCatalog adapte
         }
 
         AlignmentOptions alignment = Alignment(input.Alignment, l, served, images);
+        int previews = input.Previews ?? 0;
+        if (previews < 0 || previews > l.MaxPreviews) throw ServiceException.Invalid("previews", $"previews must be between 0 and {l.MaxPreviews}, got {previews}");
+        if (previews > 0 && alignment.Method != AlignmentOptions.None)
+            throw ServiceException.Invalid("previews", $"previews are available without alignment only (method 'none'), not with '{alignment.Method}'");
         return new GenerationRequest(requestId, transport, modelName, prompt, input.NegativePrompt, width, height, steps, guidance, seed, images,
-            adapters, alignment);
+            adapters, alignment, previews);
     }
 
     // The adapter must be in the store and have a version this model can serve; the run leases it (and loads it if needed).

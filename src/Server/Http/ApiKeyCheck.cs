@@ -14,10 +14,14 @@ public sealed class ApiKeyCheck(IOptions<ServerOptions> options)
 
     public bool Enabled => _expected is not null;
 
-    /// <summary>Paths open without a key: probes and metrics (gRPC health included), and the playground page (its API calls carry the key).</summary>
+    /// <summary>
+    /// Paths open without a key: probes and metrics (gRPC health included), the playground page (its API calls carry the
+    /// key), and the OpenAI route's image links (unguessable ids, fetched by whatever the client hands the link to, as
+    /// OpenAI's are).
+    /// </summary>
     public static bool IsOpen(PathString path) =>
-        path == "/healthz" || path == "/readyz" || path == "/metrics" || path.StartsWithSegments("/grpc.health.v1.Health") ||
-        Playground.PlaygroundEndpoints.IsPlayground(path);
+        path == "/healthz" || path == "/readyz" || path == "/metrics" || path.StartsWithSegments("/grpc.health.v1.Health")
+        || Playground.PlaygroundEndpoints.IsPlayground(path) || path.StartsWithSegments(OpenAi.OpenAiImageFiles.RoutePrefix);
 
     public bool IsAuthorized(HttpRequest request)
     {

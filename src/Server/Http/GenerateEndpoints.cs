@@ -74,7 +74,11 @@ public static class GenerateEndpoints
                 (string name, object data) = e switch
                 {
                     QueuedEvent q => ("queued", (object)new { request_id = q.RequestId, position = q.Position }),
-                    ProgressEvent p => ("progress", new { request_id = p.RequestId, phase = p.Phase, step = p.Step, total = p.Total, rewards = p.Rewards, candidates = p.Candidates }),
+                    ProgressEvent p => ("progress", new
+                    {
+                        request_id = p.RequestId, phase = p.Phase, step = p.Step, total = p.Total, rewards = p.Rewards, candidates = p.Candidates,
+                        previews_png_base64 = p.Previews?.Select(Convert.ToBase64String).ToArray(),
+                    }),
                     ResultEvent r => ("result", GenerateJson.From(r.Response)),
                     ErrorEvent x => ("error", ErrorResponses.Body(x.Error)),
                     _ => throw new InvalidOperationException($"unknown event {e.GetType().Name}"),

@@ -26,14 +26,18 @@ public static class HttpMiddleware
         }
     });
 
-    /// <summary>Refuses requests without the configured API key (401, the contract's error body).</summary>
+    /// <summary>Refuses requests without the configured API key (401, the error body of the route's API).</summary>
     public static IApplicationBuilder UseApiKey(this IApplicationBuilder app, Func<HttpContext, bool> applies) => app.Use(async (context, next) =>
     {
         ApiKeyCheck check = context.RequestServices.GetRequiredService<ApiKeyCheck>();
         if (applies(context) && !check.IsAuthorized(context.Request))
         {
             context.Response.Headers.WWWAuthenticate = "Bearer";
-            await ErrorResponses.WriteAsync(context, new ServiceException(ErrorCode.Unauthenticated, "a valid API key is required (Authorization: Bearer KEY or X-API-Key: KEY)"));
+            var refused = new ServiceException(ErrorCode.Unauthenticated, "a valid API key is required (Authorization: Bearer KEY or X-API-Key: KEY)");
+            // each API family answers in its own error shape, so its clients raise their own typed error
+            await (context.Request.Path.StartsWithSegments("/v1") ? OpenAi.OpenAiErrors.WriteAsync(context, refused)
+                : context.Request.Path.StartsWithSegments("/sdapi") ? Automatic1111.Automatic1111Errors.WriteAsync(context, refused)
+                : ErrorResponses.WriteAsync(context, refused));
             return;
         }
         await next(context);

@@ -101,9 +101,18 @@ public sealed class BatchRunner(ModelCatalog catalog, AdapterCatalog adapters, A
     private (Tensor Images, long[][] Seeds, AlignmentReport[] Reports) Plain(ServedModel model, List<WorkItem> live, CancellationToken cancel)
     {
         TextToImageRequest[] requests = live.Select(i => i.Request.ToPipeline()).ToArray();
+        int[] offsets = live.Select(i => i.Request.NumImages).Prepend(0).SkipLast(1).ToArray();
+        for (int n = 1; n < offsets.Length; n++) offsets[n] += offsets[n - 1];
         using GenerationResult result = model.Pipeline.Generate(requests, onStep: p =>
         {
-            foreach (WorkItem item in live) item.Publish(new ProgressEvent(item.Request.Id, "denoise", p.Step, p.Total, null));
+            for (int n = 0; n < live.Count; n++)
+            {
+                GenerationRequest r = live[n].Request;
+                live[n].Publish(new ProgressEvent(r.Id, "denoise", p.Step, p.Total, null)
+                {
+                    Previews = StepPreviews.Due(r.Previews, p.Step, p.Total) ? StepPreviews.Encode(model, p.Latents, offsets[n], r.NumImages) : null,
+                });
+            }
         }, cancel: cancel);
         return (result.Images.Clone(), live.Select(i => i.Request.Seeds.ToArray()).ToArray(),
             live.Select(_ => new AlignmentReport(AlignmentOptions.None, 0, [])).ToArray());
