@@ -37,8 +37,13 @@ public static class Kustomize
             installHint: "Debian 12: apt-get install nodejs npm; scripts/test.sh installs them");
     }
 
-    /// <summary>The rendered objects of a kustomization.</summary>
-    public static async Task<Manifests> ObjectsAsync(string kustomization)
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<Task<Manifests>>> Rendered = new();
+
+    /// <summary>The rendered objects of a kustomization (rendered once per test run: the files do not change during it).</summary>
+    public static Task<Manifests> ObjectsAsync(string kustomization) =>
+        Rendered.GetOrAdd(kustomization, k => new Lazy<Task<Manifests>>(() => ReadObjectsAsync(k))).Value;
+
+    private static async Task<Manifests> ReadObjectsAsync(string kustomization)
     {
         Tool.Result r = await RunNodeAsync("to-json.mjs", await RenderAsync(kustomization));
         Assert.True(r.ExitCode == 0, $"to-json.mjs on k8s/{kustomization}: {r}");
