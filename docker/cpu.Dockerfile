@@ -6,13 +6,13 @@ ARG DOTNET_VERSION=10.0
 FROM mcr.microsoft.com/dotnet/sdk:${DOTNET_VERSION} AS dotnet-sdk
 FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_VERSION} AS dotnet-runtime
 
-# The build stage runs scripts/setup.sh, the README's setup: its apt packages, then scripts/build.sh.
+# The build stage runs scripts/setup.sh, the README's setup: its apt packages (and CA certificates for NuGet), then scripts/build.sh.
 FROM debian:bookworm AS build
 COPY --from=dotnet-sdk /usr/share/dotnet /usr/share/dotnet
 ENV PATH=/usr/share/dotnet:$PATH DOTNET_ROOT=/usr/share/dotnet DOTNET_CLI_TELEMETRY_OPTOUT=1
 WORKDIR /src
 COPY . .
-RUN PUBLISH_DIR=/out bash scripts/setup.sh
+RUN EXTRA_PACKAGES=ca-certificates PUBLISH_DIR=/out bash scripts/setup.sh
 
 FROM debian:bookworm-slim AS runtime
 ARG VERSION=dev
