@@ -3,6 +3,7 @@
 # Safe to run again: apt runs only when a package is missing, builds are incremental.
 #   EXTRA_PACKAGES="..."  more Debian packages to install (the test script adds its peers)
 #   CONFIGURATION=Release|Debug (default Release)
+#   LIBTORCH, TORCH_CUDA, TORCH_CXX11_ABI, PUBLISH_DIR: passed on to scripts/build.sh (the images' build stages use them)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,4 +32,4 @@ if ! command -v dotnet >/dev/null 2>&1 || ! dotnet --list-sdks | grep -q '^10\.'
   exit 1
 fi
 
-dotnet build Server.sln -c "${CONFIGURATION:-Release}" -nologo -v quiet
+bash scripts/build.sh

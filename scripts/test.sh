@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 peers="python3 python3-pil prometheus python3-grpcio python3-protobuf protobuf-compiler chromium"
 # Node may come from elsewhere (NodeSource ships npm inside nodejs); only a machine without npm gets Debian's.
 command -v npm >/dev/null 2>&1 || peers="$peers nodejs npm"
+# kubectl renders k8s/ (kubectl kustomize, offline). Debian 12 ships it as kubernetes-client; a machine whose kubectl
+# comes from elsewhere (a "kubectl" package of another archive) keeps it: the two packages would clash.
+command -v kubectl >/dev/null 2>&1 || peers="$peers kubernetes-client"
 export EXTRA_PACKAGES="$peers ${EXTRA_PACKAGES:-}"
 CONFIGURATION=Release bash scripts/setup.sh || exit 1
 
