@@ -20,7 +20,10 @@ public sealed record GeneratedImage(byte[] Png, long Seed, IReadOnlyDictionary<s
 public sealed record AlignmentReport(string Method, int IterationsRun, IReadOnlyList<AlignmentIteration> Trace);
 
 /// <summary>One ReNO iteration, or one best-of-n candidate (with its seed); loss = −Σ wᵢ·rewardᵢ.</summary>
-public sealed record AlignmentIteration(int Iteration, double Loss, IReadOnlyDictionary<string, double> Rewards, long? Seed = null);
+public sealed record AlignmentIteration(int Iteration, double Loss, IReadOnlyDictionary<string, double> Rewards, long? Seed = null)
+{
+    public static AlignmentIteration Of(Align.Alignment.Candidate c) => new(c.Index, -c.Total, c.Rewards, c.Seed);
+}
 
 /// <summary>Milliseconds spent waiting in the queue, generating on the device, encoding PNGs, and in all.</summary>
 public sealed record Timings(double QueueMs, double GenerateMs, double EncodeMs, double TotalMs);

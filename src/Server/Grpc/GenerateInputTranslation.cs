@@ -27,6 +27,7 @@ public static class GenerateInputTranslation
             Weight = a.HasWeight ? a.Weight : null,
         }).ToList(),
         Alignment = r.Alignment is null ? null : ToInput(r.Alignment),
+        Previews = r.HasPreviews ? r.Previews : null,
     };
 
     private static AlignmentInput ToInput(Alignment a) => new()

@@ -24,14 +24,16 @@ public static class GenerateMessageTranslation
             CopyRewards(image.Rewards, m.Rewards);
             message.Images.Add(m);
         }
-        foreach (AlignmentIteration step in r.Alignment.Trace)
-        {
-            var m = new V1.AlignmentIteration { Iteration = step.Iteration, Loss = step.Loss };
-            if (step.Seed is long seed) m.Seed = seed;
-            CopyRewards(step.Rewards, m.Rewards);
-            message.Alignment.Trace.Add(m);
-        }
+        message.Alignment.Trace.Add(r.Alignment.Trace.Select(ToMessage));
         return message;
+    }
+
+    private static V1.AlignmentIteration ToMessage(AlignmentIteration step)
+    {
+        var m = new V1.AlignmentIteration { Iteration = step.Iteration, Loss = step.Loss };
+        if (step.Seed is long seed) m.Seed = seed;
+        CopyRewards(step.Rewards, m.Rewards);
+        return m;
     }
 
     /// <summary>The stream's message for an event; errors are not events on gRPC (they end the call with a status).</summary>
@@ -46,6 +48,8 @@ public static class GenerateMessageTranslation
             case ProgressEvent p:
                 message.Progress = new V1.Progress { Phase = p.Phase, Step = p.Step, Total = p.Total };
                 if (p.Rewards is not null) CopyRewards(p.Rewards, message.Progress.Rewards);
+                message.Progress.Candidates.Add((p.Candidates ?? []).Select(c => ToMessage(AlignmentIteration.Of(c))));
+                message.Progress.Previews.Add((p.Previews ?? []).Select(ByteString.CopyFrom));
                 break;
             case ResultEvent r:
                 message.Result = ToMessage(r.Response);

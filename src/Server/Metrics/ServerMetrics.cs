@@ -5,15 +5,14 @@ namespace Server.Metrics;
 /// <summary>
 /// The server's instruments, on the meter "Align.Server", and one recording method per event. A singleton:
 /// the meter comes from <see cref="IMeterFactory"/>, which owns and disposes it.
-/// Queue depth is an up-down counter: the queue calls <see cref="QueueDepthChanged"/> with +1 when it admits a
-/// request and -1 when a worker takes it (or it is cancelled while waiting).
+/// Queue depth and requests in flight are read from the queues when a scrape collects (<see cref="ObserveQueues"/>), so
+/// both series exist from the start.
 /// </summary>
 public sealed class ServerMetrics
 {
     public const string MeterName = "Align.Server";
 
     private readonly Counter<long> requests;
-    private readonly UpDownCounter<int> queueDepth;
     private readonly Histogram<double> queueWait;
     private readonly Histogram<double> generationDuration;
     private readonly Histogram<int> batchSize;
@@ -34,8 +33,10 @@ public sealed class ServerMetrics
 
         requests = meter.CreateCounter<long>("align.requests", "{request}",
             "Requests completed, by transport (http, grpc), route and status (HTTP status code or gRPC status name).");
-        queueDepth = meter.CreateUpDownCounter<int>("align.queue.depth", "{request}",
-            "Requests waiting in the generation queue.");
+        meter.CreateObservableGauge("align.queue.depth", () => observeQueues().Waiting, "{request}",
+            "Requests waiting in the generation queues.");
+        meter.CreateObservableGauge("align.requests.in_flight", () => observeQueues().InFlight, "{request}",
+            "Requests admitted and not finished: waiting in the queues or running on a device.");
         queueWait = meter.CreateHistogram("align.queue.wait", "s",
             "Time a request waited in the queue before a worker took it, by alignment method.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = MetricBuckets.Seconds });
@@ -103,7 +104,10 @@ public sealed class ServerMetrics
     public void RequestCompleted(string transport, string route, string status) =>
         requests.Add(1, new("transport", transport), new("route", route), new("status", status));
 
-    public void QueueDepthChanged(int delta) => queueDepth.Add(delta);
+    /// <summary>Reports the requests waiting and in flight (waiting or running), read when metrics are collected.</summary>
+    public void ObserveQueues(Func<(int Waiting, int InFlight)> read) => observeQueues = read;
+
+    private Func<(int Waiting, int InFlight)> observeQueues = () => (0, 0);
 
     public void QueueWait(TimeSpan wait, string method) =>
         queueWait.Record(wait.TotalSeconds, new KeyValuePair<string, object?>("method", method));

@@ -36,7 +36,7 @@ public sealed class AlignmentRunner(IOptions<QueueOptions> options, ServerMetric
     {
         GenerationRequest r = item.Request;
         using BestOfNResult result = Search(model, item, rewards, n, topK, cancel);
-        var trace = result.Candidates.Select(c => new AlignmentIteration(c.Index, -c.Total, c.Rewards, c.Seed)).ToArray();
+        var trace = result.Candidates.Select(AlignmentIteration.Of).ToArray();
         long[] seeds = result.Selected.Select(i => result.Candidates[i].Seed).ToArray();
         metrics.AlignmentRun(r.Alignment.Method, n, result.Candidates[result.Selected[0]].Total - result.Candidates[0].Total, watch.Elapsed / n);
         return (result.Images.Clone(), [seeds], [new AlignmentReport(r.Alignment.Method, n, trace)]);
@@ -82,7 +82,7 @@ public sealed class AlignmentRunner(IOptions<QueueOptions> options, ServerMetric
             using BestOfNResult start = Search(model, item, rewards, n, 1, cancel);
             seed = start.Candidates[start.Selected[0]].Seed;
             // the candidates (with their seeds) come first in the trace, then ReNO's iterations (without)
-            trace.AddRange(start.Candidates.Select(c => new AlignmentIteration(c.Index, -c.Total, c.Rewards, c.Seed)));
+            trace.AddRange(start.Candidates.Select(AlignmentIteration.Of));
         }
         var renoOptions = new RenoOptions
         {

@@ -1,6 +1,5 @@
 using Server.Api;
 using Server.Generation;
-using Server.Metrics;
 
 namespace Server.Queue;
 
@@ -8,17 +7,25 @@ namespace Server.Queue;
 /// The bounded queue in front of one device's worker. Admission is immediate: a full queue refuses at once. The worker
 /// takes the oldest request together with every queued request that can share its batch, up to the batch size.
 /// </summary>
-public sealed class DeviceQueue(string device, QueueOptions options, ServerMetrics metrics)
+public sealed class DeviceQueue(string device, QueueOptions options)
 {
     private readonly LinkedList<WorkItem> _items = new();
+    private readonly HashSet<WorkItem> _running = new(ReferenceEqualityComparer.Instance);
     private readonly object _lock = new();
     private bool _closed;
 
     public string Device => device;
 
+    /// <summary>Requests waiting.</summary>
     public int Count
     {
         get { lock (_lock) return _items.Count; }
+    }
+
+    /// <summary>Requests the worker took that have not ended yet.</summary>
+    public int Running
+    {
+        get { lock (_lock) return _running.Count; }
     }
 
     /// <summary>Admits the item; returns how many requests wait ahead of it. Throws resource_exhausted when full, unavailable when closed.</summary>
@@ -30,22 +37,19 @@ public sealed class DeviceQueue(string device, QueueOptions options, ServerMetri
             if (_items.Count >= options.Capacity)
                 throw new ServiceException(ErrorCode.ResourceExhausted, $"the queue for {device} is full ({options.Capacity} requests waiting); try again later",
                     retryAfter: TimeSpan.FromSeconds(options.RetryAfterSeconds));
-            item.OnFinished = Remove;
+            item.OnFinished = Finished;
             if (item.IsFinished) return 0; // cancelled before it got here
             _items.AddLast(item);
-            metrics.QueueDepthChanged(+1);
             Monitor.PulseAll(_lock);
             return _items.Count - 1;
         }
     }
 
-    /// <summary>Takes the item out if it still waits (it was cancelled or timed out in the queue).</summary>
-    public void Remove(WorkItem item)
+    // The item ended: out of the queue if it still waited (cancelled or timed out there), no longer running if it ran.
+    private void Finished(WorkItem item)
     {
         lock (_lock)
-        {
-            if (_items.Remove(item)) metrics.QueueDepthChanged(-1);
-        }
+            if (!_items.Remove(item)) _running.Remove(item);
     }
 
     /// <summary>
@@ -84,8 +88,9 @@ public sealed class DeviceQueue(string device, QueueOptions options, ServerMetri
                     node = next;
                 }
             }
-            metrics.QueueDepthChanged(-batch.Count);
-            foreach (WorkItem item in batch) item.OnFinished = null;
+            // counted as running until each ends (its response written, or its error)
+            foreach (WorkItem item in batch)
+                if (!item.IsFinished) _running.Add(item);
             return batch;
         }
     }
@@ -106,7 +111,6 @@ public sealed class DeviceQueue(string device, QueueOptions options, ServerMetri
         lock (_lock)
         {
             var rest = _items.ToList();
-            metrics.QueueDepthChanged(-rest.Count);
             _items.Clear();
             foreach (WorkItem item in rest) item.OnFinished = null;
             return rest;

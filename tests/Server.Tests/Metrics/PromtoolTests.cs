@@ -11,7 +11,7 @@ public class PromtoolTests
         using var host = new ServerMetricsHost();
         host.Metrics.RequestCompleted("http", "/generate", "200");
         host.Metrics.RequestCompleted("grpc", "align.v1.GenerationService/Generate", "RESOURCE_EXHAUSTED");
-        host.Metrics.QueueDepthChanged(1);
+        host.Metrics.ObserveQueues(() => (1, 2));
         host.Metrics.QueueWait(TimeSpan.FromMilliseconds(12), "none");
         host.Metrics.Generation(TimeSpan.FromSeconds(0.8), "attend_excite");
         host.Metrics.Batch(2);

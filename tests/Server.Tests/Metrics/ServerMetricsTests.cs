@@ -15,8 +15,8 @@ public class ServerMetricsTests
         metrics.RequestCompleted("http", "/generate", "200");
         metrics.RequestCompleted("http", "/generate", "200");
         metrics.RequestCompleted("grpc", "align.v1.GenerationService/Generate", "INVALID_ARGUMENT");
-        metrics.QueueDepthChanged(+2);
-        metrics.QueueDepthChanged(-1);
+        Assert.Equal(0, host.Scrape().Value("align_requests_in_flight")); // both queue series exist before any request
+        metrics.ObserveQueues(() => (1, 3));
         metrics.QueueWait(TimeSpan.FromMilliseconds(30), "best_of_n");
         metrics.Generation(TimeSpan.FromSeconds(1.5), "reno");
         metrics.Batch(3);
@@ -30,6 +30,8 @@ public class ServerMetricsTests
         Assert.Equal(1, scrape.Value("align_requests_total{route=\"align.v1.GenerationService/Generate\",status=\"INVALID_ARGUMENT\",transport=\"grpc\"}"));
         Assert.Contains("# TYPE align_queue_depth gauge", scrape.Comments);
         Assert.Equal(1, scrape.Value("align_queue_depth"));
+        Assert.Contains("# TYPE align_requests_in_flight gauge", scrape.Comments);
+        Assert.Equal(3, scrape.Value("align_requests_in_flight"));
         Assert.Equal(0, scrape.Value("align_queue_wait_seconds_bucket{method=\"best_of_n\",le=\"0.025\"}"));
         Assert.Equal(1, scrape.Value("align_queue_wait_seconds_bucket{method=\"best_of_n\",le=\"0.05\"}"));
         Assert.Equal(0.03, scrape.Value("align_queue_wait_seconds_sum{method=\"best_of_n\"}"), 12);

@@ -58,6 +58,27 @@ public abstract class GrpcClientTests(RealServerFixture fixture, GrpcPeerClient 
     }
 
     [Fact]
+    public async Task StreamCarriesPreviewsAndBestOfNCandidates()
+    {
+        JsonElement r = await Run("stream_extras");
+        Assert.True(Code(r) == "OK", r.ToString());
+        JsonElement[] previews = r.GetProperty("previews").EnumerateArray().ToArray();
+        Assert.Equal([2, 4], previews.Select(p => p.GetProperty("step").GetInt32())); // 2 evenly spaced previews of 6 steps
+        foreach (JsonElement p in previews)
+        {
+            string[] pngs = p.GetProperty("png_base64").EnumerateArray().Select(e => e.GetString()!).ToArray();
+            Assert.Equal(2, pngs.Length); // one per image
+            Assert.All(pngs, png => Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], Convert.FromBase64String(png)[..4]));
+        }
+        // the candidates streamed are the result's trace, seed for seed and score for score
+        JsonElement[] streamed = r.GetProperty("candidates").EnumerateArray().ToArray();
+        JsonElement[] trace = r.GetProperty("result").GetProperty("alignment").GetProperty("trace").EnumerateArray().ToArray();
+        Assert.Equal([30L, 31, 32], streamed.Select(c => c.GetProperty("seed").GetInt64()));
+        Assert.Equal(trace.Select(t => (t.GetProperty("seed").GetInt64(), t.GetProperty("loss").GetDouble())),
+            streamed.Select(c => (c.GetProperty("seed").GetInt64(), c.GetProperty("loss").GetDouble())));
+    }
+
+    [Fact]
     public async Task TinyDeadlineEndsTheCallWithDeadlineExceeded()
     {
         JsonElement r = await Run("deadline");

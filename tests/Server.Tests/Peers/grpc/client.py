@@ -105,6 +105,24 @@ def scenario_stream():
     return {"code": "OK", "events": events, "result": result}
 
 
+def scenario_stream_extras():
+    # previews of a plain run, then best-of-n's candidates per batch, as the progress events carry them
+    previews = []
+    for e in generate_stream(pb.GenerateRequest(prompt="a green triangle", seed=2, steps=6, num_images=2, previews=2), timeout=60):
+        if e.WhichOneof("event") == "progress" and len(e.progress.previews) > 0:
+            previews.append({"step": e.progress.step, "png_base64": [base64.b64encode(p).decode() for p in e.progress.previews]})
+    alignment = pb.Alignment(method="best_of_n", n=3)
+    alignment.rewards["shapeworld-clip"] = 1.0
+    candidates, result = [], None
+    for e in generate_stream(pb.GenerateRequest(prompt="a red circle", seed=30, steps=4, alignment=alignment), timeout=60):
+        kind = e.WhichOneof("event")
+        if kind == "progress":
+            candidates += [{"iteration": c.iteration, "loss": c.loss, "rewards": dict(c.rewards), "seed": c.seed} for c in e.progress.candidates]
+        if kind == "result":
+            result = response(e.result)
+    return {"code": "OK", "previews": previews, "candidates": candidates, "result": result}
+
+
 def scenario_deadline():
     # a first call connects the channel, so that the deadline is spent on the server, not on connecting
     unary("Check", health.HealthCheckResponse, HEALTH)(health.HealthCheckRequest(), timeout=10)

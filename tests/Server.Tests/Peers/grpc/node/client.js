@@ -67,6 +67,19 @@ const scenarios = {
     return { code: r.code, details: r.details, events: r.messages.map((m) => m.event), result: last ? result(last.result) : null };
   },
 
+  // previews of a plain run, then best-of-n's candidates per batch, as the progress events carry them
+  stream_extras: async () => {
+    const plain = await readStream(service.GenerateStream({ prompt: 'a green triangle', seed: 2, steps: 6, num_images: 2, previews: 2 }, deadline(60)));
+    const previews = plain.messages.filter((m) => m.event === 'progress' && m.progress.previews.length > 0)
+      .map((m) => ({ step: m.progress.step, png_base64: m.progress.previews.map((p) => Buffer.from(p).toString('base64')) }));
+    const best = await readStream(service.GenerateStream({ prompt: 'a red circle', seed: 30, steps: 4,
+      alignment: { method: 'best_of_n', n: 3, rewards: { 'shapeworld-clip': 1.0 } } }, deadline(60)));
+    const candidates = best.messages.filter((m) => m.event === 'progress').flatMap((m) => m.progress.candidates)
+      .map((c) => ({ iteration: c.iteration, loss: c.loss, rewards: c.rewards, seed: Number(c.seed) }));
+    const last = best.messages.filter((m) => m.event === 'result').pop();
+    return { code: plain.code === 'OK' ? best.code : plain.code, previews, candidates, result: last ? result(last.result) : null };
+  },
+
   deadline: async () => {
     // a first call connects the channel, so that the deadline is spent on the server, not on connecting
     await unary(health, 'Check', { service: '' }, deadline(10));
