@@ -13,6 +13,7 @@ command -v npm >/dev/null 2>&1 || peers="$peers nodejs npm"
 command -v kubectl >/dev/null 2>&1 || peers="$peers kubernetes-client"
 export EXTRA_PACKAGES="$peers ${EXTRA_PACKAGES:-}"
 CONFIGURATION=Release bash scripts/setup.sh || exit 1
+source scripts/node-for-peers.sh || exit 1
 
 # The Node peers' packages (each folder under tests/ with a package-lock.json), from their locks: npm ci again only when
 # node_modules is missing or the lock changed.
