@@ -38,11 +38,11 @@ internal static class AdapterBench
                 ("1 adapter, fused", () => Fused(sd, adapters[0], () => Generate([])), []),
                 ("fused adapter left out (at -1)", () => Fused(sd, adapters[0], () => Generate([(adapters[0], -1.0)])), []),
             };
-            for (int round = 0; round < 3; round++)
+            for (int round = 0; round < 5; round++)
                 foreach (var row in rows) row.Seconds.Add(row.Time());
             double baseline = rows[0].Seconds.Min();
             foreach ((string name, _, List<double> seconds) in rows)
-                Console.WriteLine($"{name,-32} {seconds.Min() * 1000,8:F0} ms = {seconds.Min() / baseline:F2}× the base (best of 3 rounds)");
+                Console.WriteLine($"{name,-32} {seconds.Min() * 1000,8:F0} ms = {seconds.Min() / baseline:F2}× the base (best of 5 rounds)");
         }
         finally
         {
