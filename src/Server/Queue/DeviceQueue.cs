@@ -105,7 +105,7 @@ public sealed class DeviceQueue(string device, QueueOptions options)
         }
     }
 
-    /// <summary>Empties the queue, handing back what was waiting.</summary>
+    /// <summary>Empties the queue, handing back what was waiting and what is still running, to be ended (shutdown).</summary>
     public List<WorkItem> Drain()
     {
         lock (_lock)
@@ -113,7 +113,7 @@ public sealed class DeviceQueue(string device, QueueOptions options)
             var rest = _items.ToList();
             _items.Clear();
             foreach (WorkItem item in rest) item.OnFinished = null;
-            return rest;
+            return [.. rest, .. _running];
         }
     }
 }

@@ -14,8 +14,7 @@ public sealed class GenerationWorker(WorkQueues queues, BatchRunner runner, Serv
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Thread> _threads = [];
-    private readonly object _runningLock = new();
-    private readonly List<WorkItem> _running = [];
+    private readonly object _stopping = new();
     private readonly TaskCompletionSource _aborted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Timer? _graceOver;
 
@@ -38,7 +37,6 @@ public sealed class GenerationWorker(WorkQueues queues, BatchRunner runner, Serv
         {
             List<WorkItem>? batch = queue.TakeBatch(_stop.Token);
             if (batch is null) return;
-            lock (_runningLock) _running.AddRange(batch);
             try
             {
                 runner.Run(batch);
@@ -49,7 +47,6 @@ public sealed class GenerationWorker(WorkQueues queues, BatchRunner runner, Serv
             }
             finally
             {
-                lock (_runningLock) _running.RemoveAll(batch.Contains);
                 // Items not handed on to encoding (cancelled, failed) end here; the others end when their PNGs are done.
                 foreach (WorkItem item in batch.Where(i => i.IsFinished)) item.Dispose();
             }
@@ -58,7 +55,7 @@ public sealed class GenerationWorker(WorkQueues queues, BatchRunner runner, Serv
 
     private void StopAdmitting()
     {
-        lock (_runningLock)
+        lock (_stopping)
         {
             if (_graceOver is not null) return;
             // The grace runs from the signal, not from this service's StopAsync: the host stops Kestrel before this service,
@@ -76,7 +73,6 @@ public sealed class GenerationWorker(WorkQueues queues, BatchRunner runner, Serv
         var gone = new ServiceException(ErrorCode.Unavailable, "the server shut down before the request finished");
         foreach (DeviceQueue queue in queues.All)
             foreach (WorkItem item in queue.Drain()) item.Abort(gone);
-        lock (_runningLock) foreach (WorkItem item in _running) item.Abort(gone);
         _stop.Cancel();
         _aborted.TrySetResult();
     }
