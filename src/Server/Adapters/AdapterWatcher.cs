@@ -24,6 +24,20 @@ public sealed class AdapterWatcher(AdapterCatalog catalog, IOptions<AdapterOptio
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
+    /// <summary>The pass before the server turns ready (the models are loaded); a store that cannot be read then is retried by the polls.</summary>
+    public void FirstScan()
+    {
+        if (catalog.Store is null) return;
+        try
+        {
+            RefreshOnce();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            log.LogWarning(e, "Reading the adapter store {Store} failed; retrying at the next poll", catalog.Store.Root);
+        }
+    }
+
     /// <summary>One pass: reads the store's manifests and brings every model's registry up to date.</summary>
     public void RefreshOnce()
     {

@@ -1,14 +1,19 @@
+using Server.Adapters;
 
 namespace Server.Models;
 
-/// <summary>Loads and warms up the models at startup, off the request path; the server is ready (and serving) once it is done.</summary>
-public sealed class ModelLoader(ModelCatalog catalog, ServingState state, ILogger<ModelLoader> log) : BackgroundService
+/// <summary>
+/// Loads and warms up the models at startup, off the request path, then reads the adapter store once; the server is
+/// ready (and serving) once it is done, so a ready replica knows every adapter the store had when it started.
+/// </summary>
+public sealed class ModelLoader(ModelCatalog catalog, AdapterWatcher adapters, ServingState state, ILogger<ModelLoader> log) : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.Factory.StartNew(() =>
     {
         try
         {
             catalog.LoadAll(stoppingToken);
+            adapters.FirstScan();
             state.Set(ServingStatus.Serving, "ready");
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

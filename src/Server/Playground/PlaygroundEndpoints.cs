@@ -26,8 +26,10 @@ public static class PlaygroundEndpoints
 
     public static void MapPlayground(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/", (HttpContext context) => Serve(context, "index.html"));
-        app.MapGet($"{AssetsPath}/{{file}}", (HttpContext context, string file) => Serve(context, file));
+        // HEAD too: link checkers and uptime probes ask for the page that way
+        string[] methods = [HttpMethods.Get, HttpMethods.Head];
+        app.MapMethods("/", methods, (HttpContext context) => Serve(context, "index.html"));
+        app.MapMethods($"{AssetsPath}/{{file}}", methods, (HttpContext context, string file) => Serve(context, file));
     }
 
     private static IResult Serve(HttpContext context, string file)

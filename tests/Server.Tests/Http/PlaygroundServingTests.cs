@@ -24,6 +24,8 @@ public sealed class PlaygroundServingTests : IAsyncLifetime
         Assert.Contains("default-src 'none'", csp);
         Assert.Equal("nosniff", page.Headers.GetValues("X-Content-Type-Options").Single());
         string html = await page.Content.ReadAsStringAsync();
+        HttpResponseMessage head = await Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/"));
+        Assert.Equal((HttpStatusCode.OK, "text/html"), (head.StatusCode, head.Content.Headers.ContentType?.MediaType));
 
         // Follow the page's stylesheet and module, then every module's imports: each must be served.
         var pending = new Queue<string>(Regex.Matches(html, "(?:src|href)=\"(/playground/[^\"]+)\"").Select(m => m.Groups[1].Value));
