@@ -64,9 +64,7 @@ public static class GenerateEndpoints
             await ErrorResponses.WriteAsync(context, e);
             return;
         }
-        context.Response.ContentType = "text/event-stream";
-        context.Response.Headers.CacheControl = "no-cache";
-        context.Response.Headers["X-Accel-Buffering"] = "no";
+        ServerSentEvents.Begin(context.Response);
         try
         {
             await foreach (GenerationEvent e in item.Events.ReadAllAsync(context.RequestAborted))
@@ -83,8 +81,7 @@ public static class GenerateEndpoints
                     ErrorEvent x => ("error", ErrorResponses.Body(x.Error)),
                     _ => throw new InvalidOperationException($"unknown event {e.GetType().Name}"),
                 };
-                await context.Response.WriteAsync($"event: {name}\ndata: {JsonSerializer.Serialize(data, ApiJson.Options)}\n\n", context.RequestAborted);
-                await context.Response.Body.FlushAsync(context.RequestAborted);
+                await ServerSentEvents.SendAsync(context.Response, name, data, ApiJson.Options, context.RequestAborted);
             }
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Server.Api;
 
 namespace Server.Http.OpenAi;
@@ -27,9 +26,6 @@ public static class OpenAiErrors
     }
 
     public static Task WriteAsync(HttpContext context, ServiceException e) => WriteAsync(context, e, OpenAiTranslation.Param(e.Field));
-
-    /// <summary>The SSE event a stream ends with when the request fails after the stream began.</summary>
-    public static string StreamEvent(ServiceException e) => $"event: error\ndata: {JsonSerializer.Serialize(Body(e), OpenAiJson.Options)}\n\n";
 
     private static string Type(ErrorCode code) => code switch
     {

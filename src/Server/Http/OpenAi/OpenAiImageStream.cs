@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Server.Api;
 using Server.Generation;
 using Server.Queue;
@@ -17,9 +16,7 @@ public static class OpenAiImageStream
 
     public static async Task WriteAsync(HttpContext context, WorkItem item)
     {
-        context.Response.ContentType = "text/event-stream";
-        context.Response.Headers.CacheControl = "no-cache";
-        context.Response.Headers["X-Accel-Buffering"] = "no";
+        ServerSentEvents.Begin(context.Response);
         string size = OpenAiImageEndpoints.SizeOf(item.Request);
         int partialIndex = 0;
         try
@@ -39,7 +36,7 @@ public static class OpenAiImageStream
                                 new Completed("image_generation.completed", Convert.ToBase64String(image.Png), Now(), size, "png", "opaque"));
                         break;
                     case ErrorEvent x:
-                        await context.Response.WriteAsync(OpenAiErrors.StreamEvent(x.Error), context.RequestAborted);
+                        await Send(context, "error", OpenAiErrors.Body(x.Error));
                         break;
                 }
             }
@@ -50,11 +47,8 @@ public static class OpenAiImageStream
         }
     }
 
-    private static async Task Send(HttpContext context, string name, object data)
-    {
-        await context.Response.WriteAsync($"event: {name}\ndata: {JsonSerializer.Serialize(data, OpenAiJson.Options)}\n\n", context.RequestAborted);
-        await context.Response.Body.FlushAsync(context.RequestAborted);
-    }
+    private static Task Send(HttpContext context, string name, object data) =>
+        ServerSentEvents.SendAsync(context.Response, name, data, OpenAiJson.Options, context.RequestAborted);
 
     private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 }
