@@ -101,17 +101,17 @@ public sealed class BatchRunner(ModelCatalog catalog, AdapterCatalog adapters, A
     private (Tensor Images, long[][] Seeds, AlignmentReport[] Reports) Plain(ServedModel model, List<WorkItem> live, CancellationToken cancel)
     {
         TextToImageRequest[] requests = live.Select(i => i.Request.ToPipeline()).ToArray();
-        int[] offsets = live.Select(i => i.Request.NumImages).Prepend(0).SkipLast(1).ToArray();
-        for (int n = 1; n < offsets.Length; n++) offsets[n] += offsets[n - 1];
         using GenerationResult result = model.Pipeline.Generate(requests, onStep: p =>
         {
-            for (int n = 0; n < live.Count; n++)
+            int offset = 0; // the request's first image in the batch
+            foreach (WorkItem item in live)
             {
-                GenerationRequest r = live[n].Request;
-                live[n].Publish(new ProgressEvent(r.Id, "denoise", p.Step, p.Total, null)
+                GenerationRequest r = item.Request;
+                item.Publish(new ProgressEvent(r.Id, "denoise", p.Step, p.Total, null)
                 {
-                    Previews = StepPreviews.Due(r.Previews, p.Step, p.Total) ? StepPreviews.Encode(model, p.Latents, offsets[n], r.NumImages) : null,
+                    Previews = StepPreviews.Due(r.Previews, p.Step, p.Total) ? StepPreviews.Encode(model, p.Latents, offset, r.NumImages) : null,
                 });
+                offset += r.NumImages;
             }
         }, cancel: cancel);
         return (result.Images.Clone(), live.Select(i => i.Request.Seeds.ToArray()).ToArray(),
