@@ -1,3 +1,4 @@
+using Align.Adapters.Store;
 using Microsoft.Extensions.Options;
 using Server.Models;
 
@@ -24,25 +25,24 @@ public sealed class AdapterWatcher(AdapterCatalog catalog, IOptions<AdapterOptio
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
-    /// <summary>The pass before the server turns ready (the models are loaded); a store that cannot be read then is retried by the polls.</summary>
-    public void FirstScan()
+    /// <summary>
+    /// One pass: reads the store's manifests and brings every model's registry up to date. Also the pass before the server
+    /// turns ready (the models are loaded). A store that cannot be read now is read again at the next poll.
+    /// </summary>
+    public void RefreshOnce()
     {
         if (catalog.Store is null) return;
+        var problems = new List<string>();
+        IReadOnlyList<AdapterVersion> current;
         try
         {
-            RefreshOnce();
+            current = catalog.Store.CurrentVersions(problems);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             log.LogWarning(e, "Reading the adapter store {Store} failed; retrying at the next poll", catalog.Store.Root);
+            return;
         }
-    }
-
-    /// <summary>One pass: reads the store's manifests and brings every model's registry up to date.</summary>
-    public void RefreshOnce()
-    {
-        var problems = new List<string>();
-        var current = catalog.Store!.CurrentVersions(problems);
         string joined = string.Join("; ", problems);
         if (joined != _lastProblems && problems.Count > 0) log.LogWarning("Adapter store entries skipped: {Problems}", joined);
         _lastProblems = joined;

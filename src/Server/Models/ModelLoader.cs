@@ -13,7 +13,7 @@ public sealed class ModelLoader(ModelCatalog catalog, AdapterWatcher adapters, S
         try
         {
             catalog.LoadAll(stoppingToken);
-            adapters.FirstScan();
+            adapters.RefreshOnce();
             state.Set(ServingStatus.Serving, "ready");
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
