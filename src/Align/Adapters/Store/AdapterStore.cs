@@ -191,8 +191,17 @@ public sealed partial class AdapterStore
         }
         // staging folders of publishers that crashed
         foreach (string stale in Directory.GetDirectories(folder, StagingPrefix + "*"))
-            if (Directory.GetLastWriteTimeUtc(stale) < DateTime.UtcNow.AddHours(-1))
-                Directory.Delete(stale, recursive: true);
+        {
+            try
+            {
+                // a folder renamed away since it was listed reads as written in 1601, and is then gone when deleted
+                if (Directory.GetLastWriteTimeUtc(stale) < DateTime.UtcNow.AddHours(-1)) Directory.Delete(stale, recursive: true);
+            }
+            catch (DirectoryNotFoundException)
+            {
+                // a concurrent publisher moved it into place as its version, or pruned it first
+            }
+        }
     }
 
     private static IEnumerable<int> VersionNumbers(string folder) =>
