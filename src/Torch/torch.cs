@@ -91,9 +91,14 @@ public static class torch
     public static Tensor Matmul(Tensor a, Tensor b) => Aten.Matmul.Call(a, b);
     public static Tensor Bmm(Tensor a, Tensor b) => Aten.Bmm.Call(a, b);
     /// <summary>
-    /// <c>beta·input + alpha·(a @ b)</c>, batched. Beware: libtorch 1.13's small-matrix CPU path reads its uninitialised
-    /// output buffer even when beta is 0, so NaN can appear; use <c>Bmm</c> and a multiply for <c>beta = 0</c>.
+    /// <c>beta·input + alpha·(a @ b)</c>, batched; with <c>beta = 0</c> the input is ignored (NaN in it does not propagate),
+    /// as in PyTorch. That case runs as <c>alpha·bmm(a, b)</c>: libtorch 1.13's small-matrix CPU path reads its
+    /// uninitialised output buffer even when beta is 0, so NaN could appear at random.
     /// </summary>
-    public static Tensor Baddbmm(Tensor input, Tensor a, Tensor b, double beta = 1, double alpha = 1) =>
-        Aten.Baddbmm.Call(input, a, b, beta, alpha);
+    public static Tensor Baddbmm(Tensor input, Tensor a, Tensor b, double beta = 1, double alpha = 1)
+    {
+        if (beta != 0) return Aten.Baddbmm.Call(input, a, b, beta, alpha);
+        using var scope = NewDisposeScope();
+        return (Bmm(a, b) * alpha).MoveToOuterScope();
+    }
 }
