@@ -34,6 +34,20 @@ public sealed class QueueTests
         return (rest, cancel);
     }
 
+    // The abandoned request (100 steps of 8 images) must free the worker within the step it was in. The bound is measured
+    // against the machine's own speed, not a fixed time, since the suite's other assemblies load the 2 cores unevenly:
+    // the next request runs 2 steps of the same 8 images, so its generation time is about 2 steps; waiting under 5 of those
+    // (about 10 steps) passes on any load, while a worker that kept the abandoned work would wait about 98 steps.
+    private static async Task AssertTheNextRequestWaitsAtMostAFewSteps(InProcessServer server, string abandoned)
+    {
+        HttpResponseMessage next = await server.Generate(InProcessServer.Body("a green triangle", 2, 1, 8));
+        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+        JsonElement timings = (await InProcessServer.Json(next)).GetProperty("timings_ms");
+        double queueMs = timings.GetProperty("queue").GetDouble(), twoStepsMs = timings.GetProperty("generate").GetDouble();
+        Assert.True(queueMs < 5 * twoStepsMs,
+            $"the next request waited {queueMs:F0} ms behind {abandoned}, while running 2 steps of 8 images took {twoStepsMs:F0} ms");
+    }
+
     [Fact]
     public async Task AFullQueueRefusesExactlyTheExcessAtOnceWithRetryAfter()
     {
@@ -77,12 +91,7 @@ public sealed class QueueTests
         Assert.Equal(HttpStatusCode.GatewayTimeout, r.StatusCode);
         Assert.Equal("deadline_exceeded", (await InProcessServer.Json(r)).GetProperty("error").GetProperty("code").GetString());
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3), $"took {watch.Elapsed}");
-        // the worker was freed within a denoising step (a few hundred ms here, more when the suite loads the 2 cores);
-        // the abandoned 100 steps of 8 images would have kept it busy for tens of seconds
-        HttpResponseMessage next = await server.Generate(InProcessServer.Body("a red circle", 2, 1));
-        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
-        double queueMs = (await InProcessServer.Json(next)).GetProperty("timings_ms").GetProperty("queue").GetDouble();
-        Assert.True(queueMs < 2000, $"the next request waited {queueMs:F0} ms behind the expired one");
+        await AssertTheNextRequestWaitsAtMostAFewSteps(server, "the expired one");
     }
 
     [Fact]
@@ -90,7 +99,6 @@ public sealed class QueueTests
     {
         await using var server = await InProcessServer.StartAsync();
         (Task<HttpResponseMessage> busy, CancellationTokenSource cancel) = await Occupy(server, steps: 100, images: 8);
-        var watch = Stopwatch.StartNew();
         cancel.Cancel();
         try
         {
@@ -100,12 +108,7 @@ public sealed class QueueTests
         {
             // the client's side of the hang-up
         }
-        HttpResponseMessage next = await server.Generate(InProcessServer.Body("a green triangle", 2, 1));
-        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
-        double queueMs = (await InProcessServer.Json(next)).GetProperty("timings_ms").GetProperty("queue").GetDouble();
-        // one denoising step of 8 images at 64×64 takes well under a second on 2 cores; 100 steps take several
-        Assert.True(queueMs < 2000, $"the next request waited {queueMs:F0} ms: the cancelled one kept the worker");
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"took {watch.Elapsed}");
+        await AssertTheNextRequestWaitsAtMostAFewSteps(server, "the cancelled one");
         Exposition scrape = Exposition.Parse(await server.Client.GetStringAsync("/metrics"));
         Assert.Equal(1, scrape.Value("align_requests_total{route=\"/generate/stream\",status=\"499\",transport=\"http\"}"));
     }
