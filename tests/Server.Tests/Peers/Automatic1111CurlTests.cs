@@ -164,7 +164,7 @@ public sealed class Automatic1111CurlTests(Automatic1111ServerFixture fixture) :
             if (progress.GetProperty("state").GetProperty("sampling_step").GetInt32() >= 2) break;
             await Task.Delay(50);
         }
-        Assert.False(running.IsCompleted, $"the long run ended before progress showed it: {(running.IsCompleted ? running.Result.Item2 : default)}");
+        if (running.IsCompleted) Assert.Fail($"the long run ended before progress showed it: {(await running).Item2}");
         JsonElement state = progress.GetProperty("state");
         Assert.True(state.GetProperty("sampling_step").GetInt32() >= 2, progress.ToString());
         Assert.Equal((steps, 1, "txt2img"), (state.GetProperty("sampling_steps").GetInt32(), state.GetProperty("job_count").GetInt32(), state.GetProperty("job").GetString()));
