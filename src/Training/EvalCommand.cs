@@ -13,7 +13,7 @@ internal static class EvalCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "diffusers model directory", Required = true };
-        var reward = new Option<string?>("--reward") { Description = "CLIPModel directory (with tokenizer) for the reward column" };
+        var reward = new Option<string?>("--reward") { Description = "reward model directory (any layout RewardModels reads: the ShapeWorld CLIP, an image-text matching judge, ...) for the reward column and the methods' REWARD clip" };
         var prompts = new Option<int>("--prompts") { Description = "prompts per category", DefaultValueFactory = _ => 50 };
         var seeds = new Option<int>("--seeds") { Description = "seeds (images) per prompt", DefaultValueFactory = _ => 4 };
         var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 20 };
@@ -23,7 +23,7 @@ internal static class EvalCommand
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 0 };
         var method = new Option<string>("--method")
         {
-            Description = "base, attend_excite, best_of_n:N:REWARD, reno:ITERATIONS:REWARD or reno+best_of_n:ITERATIONS:N:REWARD (REWARD: clip or verifier)",
+            Description = "base, attend_excite, best_of_n:N:REWARD, reno:ITERATIONS:REWARD or reno+best_of_n:ITERATIONS:N:REWARD (REWARD: reward, the --reward model, or verifier)",
             DefaultValueFactory = _ => "base",
         };
         var device = new Option<string>("--device") { Description = "cpu or cuda:N", DefaultValueFactory = _ => "cpu" };
@@ -39,13 +39,11 @@ internal static class EvalCommand
             var target = Torch.Device.Parse(result.GetValue(device)!);
             using StableDiffusionModel sd = StableDiffusionModel.Load(result.GetValue(model)!, target).Freeze();
             string? rewardDir = result.GetValue(reward);
-            using ClipScoreReward? clip = rewardDir is null ? null : ClipScoreReward.FromPretrained(rewardDir);
-            clip?.Model.Eval().RequiresGrad_(false);
-            if (clip is not null && target != Torch.Device.CPU) clip.Model.To(target);
-            EvalMethod evalMethod = EvalMethod.Parse(result.GetValue(method)!, clip);
+            using IRewardModel? rewardModel = rewardDir is null ? null : RewardModels.Freeze(RewardModels.Load(rewardDir, "reward", target));
+            EvalMethod evalMethod = EvalMethod.Parse(result.GetValue(method)!, rewardModel);
             var plan = new EvalPlan(result.GetValue(prompts), result.GetValue(seeds), result.GetValue(steps), result.GetValue(guidance), result.GetValue(split));
             string? outDir = result.GetValue(output);
-            EvalResult r = new ShapeWorldEval(new TextToImagePipeline(sd, new PromptCache(sd.Prompts, 256)), clip, evalMethod).Run(plan, outDir, o.WriteLine);
+            EvalResult r = new ShapeWorldEval(new TextToImagePipeline(sd, new PromptCache(sd.Prompts, 256)), rewardModel, evalMethod).Run(plan, outDir, o.WriteLine);
             o.WriteLine();
             o.WriteLine($"method: {r.Method}");
             o.WriteLine($"{"category",-20} {"images",7} {"accuracy",9} {"reward",8}");

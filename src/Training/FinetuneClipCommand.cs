@@ -15,8 +15,6 @@ namespace Training;
 /// </summary>
 internal static class FinetuneClipCommand
 {
-    private static readonly string[] TokenizerFiles = ["vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json"];
-
     public static Command Create()
     {
         var from = new Option<string>("--from") { Description = "CLIPModel directory with its tokenizer files (e.g. models/shapeworld/reward)", Required = true };
@@ -59,8 +57,7 @@ internal static class FinetuneClipCommand
             ConsoleProgress.Run(progress => TrainingLoop.Run(task, options, progress));
 
             clip.SavePretrained(target);
-            foreach (string file in TokenizerFiles.Where(f => File.Exists(Path.Combine(source, f))))
-                File.Copy(Path.Combine(source, file), Path.Combine(target, file), overwrite: true);
+            ClipTokenizer.CopyFiles(source, target);
             RankingResult after = Ranking(reward, clip);
             o.WriteLine($"caption ranking after:  {after.Overall:P1} of {after.Scenes} scenes");
             foreach ((string category, double accuracy) in after.ByCategory)

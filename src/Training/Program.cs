@@ -7,6 +7,7 @@ root.Subcommands.Add(PretrainCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(ShipCommand.Create());
 root.Subcommands.Add(FinetuneClipCommand.Create());
+root.Subcommands.Add(TrainItmCommand.Create());
 root.Subcommands.Add(PublishCommand.Create());
 root.Subcommands.Add(PairsCommand.Create());
 root.Subcommands.Add(DpoCommand.Create());

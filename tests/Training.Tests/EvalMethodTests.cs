@@ -29,7 +29,8 @@ public class EvalMethodTests
     [InlineData("attend_excite:3", "unknown method")]
     [InlineData("best_of_n:0:clip", "N must be a positive integer")]
     [InlineData("best_of_n:4:pickscore", "unknown reward 'pickscore'")]
-    [InlineData("reno:10:clip", "needs the CLIP reward model")]
+    [InlineData("reno:10:clip", "needs a reward model (--reward)")]
+    [InlineData("best_of_n:4:reward", "needs a reward model (--reward)")]
     public void BadSpecsAreRefusedWithWhatIsWrong(string spec, string expected)
     {
         var e = Assert.Throws<ArgumentException>(() => EvalMethod.Parse(spec, null));

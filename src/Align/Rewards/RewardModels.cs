@@ -8,7 +8,8 @@ namespace Align.Rewards;
 public static class RewardModels
 {
     /// <summary>
-    /// Recognises, in this order: <c>open_clip_config.json</c> → <see cref="HpsV2Reward"/>;
+    /// Recognises, in this order: <c>itm_head/config.json</c> → <see cref="ImageTextMatchingReward"/>;
+    /// <c>open_clip_config.json</c> → <see cref="HpsV2Reward"/>;
     /// <c>aesthetic_mlp.safetensors</c> → <see cref="AestheticReward"/>; a transformers CLIPModel <c>config.json</c>
     /// (with <c>text_config</c> and <c>vision_config</c>) → <see cref="ClipScoreReward"/> (CLIP score or PickScore).
     /// The model is put in eval mode on <paramref name="device"/>.
@@ -26,6 +27,7 @@ public static class RewardModels
             ClipScoreReward c => [c.Model],
             HpsV2Reward h => [h.Model],
             AestheticReward a => [a.Clip, a.Mlp],
+            ImageTextMatchingReward m => [m.Clip, m.Head],
             _ => [],
         };
         foreach (Torch.NN.Module m in modules) m.Eval().RequiresGrad_(false);
@@ -37,11 +39,13 @@ public static class RewardModels
         if (!Directory.Exists(directory)) throw new ModelLoadException($"{directory}: directory not found");
         IRewardModel reward = Recognise(directory) switch
         {
+            Layout.ImageTextMatching => ImageTextMatchingReward.FromPretrained(directory, name),
             Layout.OpenClip => HpsV2Reward.FromPretrained(directory, name),
             Layout.Aesthetic => AestheticReward.FromPretrained(directory, name),
             Layout.TransformersClip => ClipScoreReward.FromPretrained(directory, name),
             _ => throw new ModelLoadException(
-                $"{directory}: not a reward model directory: expected {OpenClipConfig.FileName} (HPSv2), {AestheticReward.MlpFileName} " +
+                $"{directory}: not a reward model directory: expected {ImageTextMatchingReward.HeadDirectory}/config.json with a CLIPModel " +
+                $"config.json (image-text matching), {OpenClipConfig.FileName} (HPSv2), {AestheticReward.MlpFileName} " +
                 "with a CLIPModel config.json (aesthetic predictor), or a transformers CLIPModel config.json with text_config and " +
                 "vision_config (CLIP score, PickScore)"),
         };
@@ -53,6 +57,7 @@ public static class RewardModels
                 case HpsV2Reward h: h.Model.To(device); break;
                 case AestheticReward a: a.To(device); break;
                 case ClipScoreReward c: c.Model.To(device); break;
+                case ImageTextMatchingReward m: m.Clip.To(device); m.Head.To(device); break;
             }
             return reward;
         }
@@ -63,10 +68,11 @@ public static class RewardModels
         }
     }
 
-    private enum Layout { Unknown, OpenClip, Aesthetic, TransformersClip }
+    private enum Layout { Unknown, ImageTextMatching, OpenClip, Aesthetic, TransformersClip }
 
     private static Layout Recognise(string directory)
     {
+        if (File.Exists(Path.Combine(directory, ImageTextMatchingReward.HeadDirectory, "config.json"))) return Layout.ImageTextMatching;
         if (File.Exists(Path.Combine(directory, OpenClipConfig.FileName))) return Layout.OpenClip;
         if (File.Exists(Path.Combine(directory, AestheticReward.MlpFileName))) return Layout.Aesthetic;
         string config = Path.Combine(directory, "config.json");

@@ -57,6 +57,17 @@ public sealed class ClipTokenizer
     public int VocabSize => _vocab.Count;
 
     /// <summary>Loads a tokenizer directory; a missing or malformed file gives one clear error naming it.</summary>
+    /// <summary>The files of a tokenizer directory.</summary>
+    public static readonly IReadOnlyList<string> Files = ["vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json"];
+
+    /// <summary>Copies the tokenizer files that <paramref name="from"/> has into <paramref name="to"/> (a model saved beside its tokenizer).</summary>
+    public static void CopyFiles(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (string file in Files.Where(f => File.Exists(Path.Combine(from, f))))
+            File.Copy(Path.Combine(from, file), Path.Combine(to, file), overwrite: true);
+    }
+
     public static ClipTokenizer FromDirectory(string directory)
     {
         string Need(string name)

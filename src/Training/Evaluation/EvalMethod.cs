@@ -15,16 +15,17 @@ public abstract class EvalMethod
 
     /// <summary>
     /// Parses a method: <c>base</c>, <c>attend_excite</c>, <c>best_of_n:N:REWARD</c>, <c>reno:ITERATIONS:REWARD</c> or
-    /// <c>reno+best_of_n:ITERATIONS:N:REWARD</c>, with REWARD <c>clip</c> (the CLIP reward model) or <c>verifier</c>.
+    /// <c>reno+best_of_n:ITERATIONS:N:REWARD</c>, with REWARD <c>reward</c> (the reward model given, <c>clip</c> being its
+    /// older name) or <c>verifier</c>.
     /// </summary>
-    public static EvalMethod Parse(string spec, IRewardModel? clip)
+    public static EvalMethod Parse(string spec, IRewardModel? reward)
     {
         string[] p = spec.Split(':');
         IRewardModel Reward(string name) => name switch
         {
-            "clip" => clip ?? throw new ArgumentException($"method '{spec}' needs the CLIP reward model (--reward)"),
+            "reward" or "clip" => reward ?? throw new ArgumentException($"method '{spec}' needs a reward model (--reward)"),
             "verifier" => new ShapeWorldVerifierReward(),
-            _ => throw new ArgumentException($"unknown reward '{name}' in method '{spec}' (clip, verifier)"),
+            _ => throw new ArgumentException($"unknown reward '{name}' in method '{spec}' (reward, verifier)"),
         };
         int Int(string s, string what) => int.TryParse(s, out int v) && v > 0 ? v : throw new ArgumentException($"method '{spec}': {what} must be a positive integer");
         return (p[0], p.Length) switch

@@ -24,7 +24,7 @@ public sealed record EvalResult(string Method, IReadOnlyList<CategoryResult> Cat
 /// (the ground truth) and score it with the CLIP reward; report accuracy and mean reward per category, throughput, and a
 /// grid of samples framed green (pass) or red (fail).
 /// </summary>
-public sealed class ShapeWorldEval(TextToImagePipeline pipeline, ClipScoreReward? reward, EvalMethod? method = null)
+public sealed class ShapeWorldEval(TextToImagePipeline pipeline, IRewardModel? reward, EvalMethod? method = null)
 {
     private readonly EvalMethod _method = method ?? new BaseMethod();
 

@@ -25,6 +25,11 @@ public class RewardModelsTests
             Assert.IsType<AestheticReward>(aesthetic);
             Assert.Equal([1L], aesthetic.Score(images, prompts).Shape);
         }
+        using (IRewardModel judge = RewardModels.Load(ImageTextMatchingRewardTests.WriteDirectory(), "itm", Device.CPU))
+        {
+            Assert.IsType<ImageTextMatchingReward>(judge);
+            Assert.Equal([1L], judge.Score(images, prompts).Shape);
+        }
         using (IRewardModel hps = RewardModels.Load(HpsV2RewardTests.WriteOpenClipDirectory(), "hpsv2", Device.CPU))
         {
             Assert.IsType<HpsV2Reward>(hps);
@@ -42,6 +47,7 @@ public class RewardModelsTests
         string empty = Directory.CreateTempSubdirectory("no-reward").FullName;
         e = Assert.Throws<ModelLoadException>(() => RewardModels.Load(empty, "x", Device.CPU));
         Assert.Contains(OpenClipConfig.FileName, e.Message);
+        Assert.Contains(ImageTextMatchingReward.HeadDirectory, e.Message);
         e = Assert.Throws<ModelLoadException>(() => RewardModels.Load(Path.Combine(empty, "missing"), "x", Device.CPU));
         Assert.Contains("directory not found", e.Message);
     }

@@ -1,0 +1,70 @@
+using System.CommandLine;
+using System.Text.Json;
+using Align.Models.Clip;
+using Align.Rewards;
+using Align.Text;
+using Training.Evaluation;
+using Training.Loop;
+using Training.Pretraining;
+
+namespace Training;
+
+/// <summary>
+/// <c>align-train train-itm</c>: trains an image-text matching judge (<see cref="ImageTextMatchingReward"/>) on ShapeWorld
+/// counterfactual twins, starting its towers from a CLIP reward, and reports how often it ranks a scene's caption above a
+/// one-attribute contradiction, beside the CLIP score of the towers it started from.
+/// </summary>
+internal static class TrainItmCommand
+{
+    public static Command Create()
+    {
+        var from = new Option<string>("--from") { Description = "CLIPModel directory with its tokenizer files, whose towers the judge starts from (e.g. models/shapeworld/reward)", Required = true };
+        var output = new Option<string>("--out") { Description = "where the judge (a reward model directory), its checkpoints and ranking.json go", Required = true };
+        var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 2000 };
+        var pairs = new Option<int>("--pairs") { Description = "twin pairs per step (each gives two positives and two negatives)", DefaultValueFactory = _ => 32 };
+        var lr = new Option<double>("--lr") { DefaultValueFactory = _ => 1e-4 };
+        var layers = new Option<int>("--layers") { Description = "cross-attention blocks of the head", DefaultValueFactory = _ => 2 };
+        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 7 };
+        var bothSplits = new Option<bool>("--both-splits")
+        {
+            Description = "train on scenes of the train and eval splits' attribute combinations (a judge of every combination the generator may be asked for)",
+        };
+        var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 0 };
+        var command = new Command("train-itm", "Train an image-text matching judge (a reward that sees layout) on ShapeWorld twins and measure its caption ranking")
+        {
+            from, output, steps, pairs, lr, layers, seed, bothSplits, threads,
+        };
+        command.SetAction(result =>
+        {
+            int n = result.GetValue(threads);
+            Torch.torch.NumThreads = n > 0 ? n : Environment.ProcessorCount;
+            TextWriter o = result.InvocationConfiguration.Output;
+            string source = result.GetValue(from)!, target = result.GetValue(output)!;
+            if (result.GetValue(pairs) < 1) throw new ArgumentException("--pairs must be at least 1");
+            ClipTokenizer tokenizer = ClipTokenizer.FromDirectory(source);
+            RankingResult clipRanking;
+            using (ClipScoreReward clip = ClipScoreReward.FromPretrained(source)) clipRanking = ClipRanking.Run(clip);
+            o.WriteLine($"caption ranking of the CLIP score: {clipRanking.Overall:P1} of {clipRanking.Scenes} scenes");
+
+            ClipModel towers = ClipModel.FromPretrained(source);
+            using var judge = new ImageTextMatchingReward(towers, ImageTextMatchingReward.NewHead(towers, result.GetValue(layers)), tokenizer);
+            towers.Train();
+            judge.Head.Train();
+            var task = new ImageTextMatchingTask(judge, new ShapeWorldSource(seed: result.GetValue(seed), bothSplits: result.GetValue(bothSplits)), result.GetValue(pairs));
+            var options = new TrainingOptions(Path.Combine(target, "train"), result.GetValue(steps), result.GetValue(lr), (ulong)result.GetValue(seed));
+            ConsoleProgress.Run(progress => TrainingLoop.Run(task, options, progress));
+
+            RewardModels.Freeze(judge);
+            judge.SavePretrained(target);
+            ClipTokenizer.CopyFiles(source, target);
+            RankingResult after = ClipRanking.Run(judge);
+            o.WriteLine($"caption ranking of the judge:     {after.Overall:P1} of {after.Scenes} scenes");
+            foreach ((string category, double accuracy) in after.ByCategory)
+                o.WriteLine($"  {category,-20} {clipRanking.ByCategory.GetValueOrDefault(category),7:P1} → {accuracy,7:P1}");
+            File.WriteAllText(Path.Combine(target, "train", "ranking.json"), JsonSerializer.Serialize(new { clip = clipRanking, judge = after },
+                new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
+            return 0;
+        });
+        return command;
+    }
+}

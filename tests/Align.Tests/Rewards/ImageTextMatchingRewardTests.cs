@@ -1,0 +1,100 @@
+using Align.Models;
+using Align.Models.Clip;
+using Align.Rewards;
+using Align.Text;
+using Torch;
+
+namespace Align.Tests.Rewards;
+
+/// <summary>The image-text matching judge: its directory layout, what its score is, and what it must not depend on.</summary>
+public class ImageTextMatchingRewardTests
+{
+    /// <summary>The tiny CLIP's directory (towers and tokenizer) plus a head of random weights in <c>itm_head/</c>.</summary>
+    internal static string WriteDirectory()
+    {
+        string dir = Directory.CreateTempSubdirectory("itm").FullName;
+        string source = Reference.Model("tiny-clip-reward");
+        foreach (string file in Directory.GetFiles(source)) File.Copy(file, Path.Combine(dir, Path.GetFileName(file)));
+        using ClipModel clip = ClipModel.FromPretrained(source);
+        torch.ManualSeed(11);
+        using ImageTextMatchingHead head = ImageTextMatchingReward.NewHead(clip);
+        head.SavePretrained(Path.Combine(dir, ImageTextMatchingReward.HeadDirectory));
+        return dir;
+    }
+
+    [Fact]
+    public void LoadsByItsLayoutAndScoresTheLogProbabilityOfAMatch()
+    {
+        using var scope = torch.NewDisposeScope();
+        using IRewardModel loaded = RewardModels.Load(WriteDirectory(), "shapeworld-itm", Device.CPU);
+        var judge = Assert.IsType<ImageTextMatchingReward>(loaded);
+        Assert.Equal("shapeworld-itm", judge.Name);
+        Assert.True(judge.IsDifferentiable);
+        Tensor images = torch.Rand([3, 3, 40, 48], new Generator(2));
+        string[] prompts = ["a photo of a cat", "a red circle", "two blue squares left of a green triangle"];
+        Tensor score = judge.Score(images, prompts);
+        Assert.Equal([3L], score.Shape);
+        Reference.AssertClose(F.LogSigmoid(judge.Logits(images, prompts)), score, "score = log σ(logit)");
+        Assert.All(score.ToArray<float>(), s => Assert.True(s < 0, $"a log-probability must be negative, got {s}"));
+    }
+
+    [Fact]
+    public void APromptsScoreDoesNotDependOnWhatItIsBatchedWith()
+    {
+        using var scope = torch.NewDisposeScope();
+        using ImageTextMatchingReward judge = ImageTextMatchingReward.FromPretrained(WriteDirectory());
+        Tensor image = torch.Rand([1, 3, 32, 32], new Generator(3));
+        float alone = judge.Score(image, ["a cat"]).ToArray<float>()[0];
+        // beside a much longer prompt the short one is padded: padding must not reach its score
+        float padded = judge.Score(torch.Cat([image, image], 0), ["a cat", "a very long prompt about many different shapes in many colours"]).ToArray<float>()[0];
+        Assert.Equal(alone, padded, 4);
+        Assert.NotEqual(alone, judge.Score(image, ["a dog"]).ToArray<float>()[0]);
+    }
+
+    [Fact]
+    public void ItsGradientReachesEveryPixelAndSavingKeepsItsScores()
+    {
+        using var scope = torch.NewDisposeScope();
+        using ImageTextMatchingReward judge = ImageTextMatchingReward.FromPretrained(WriteDirectory());
+        RewardModels.Freeze(judge);
+        Assert.All(judge.Clip.Parameters().Concat(judge.Head.Parameters()), p => Assert.False(p.RequiresGrad));
+        Tensor images = torch.Rand([2, 3, 30, 30], new Generator(5)).RequiresGrad_();
+        judge.Score(images, ["a red circle", "a blue square"]).Sum().Backward();
+        Tensor grad = images.Grad!;
+        Assert.True(grad.Abs().Sum().ToDouble() > 0 && grad.IsFinite().All().ToBoolean(), "no finite gradient reached the pixels");
+
+        string copy = Directory.CreateTempSubdirectory("itm-saved").FullName;
+        judge.SavePretrained(copy);
+        ClipTokenizer.CopyFiles(Reference.Model("tiny-clip-reward"), copy);
+        using ImageTextMatchingReward reloaded = ImageTextMatchingReward.FromPretrained(copy);
+        using var noGrad = Autograd.NoGrad();
+        Tensor probe = torch.Rand([1, 3, 30, 30], new Generator(6));
+        Assert.Equal(judge.Score(probe, ["a red circle"]).ToArray<float>(), reloaded.Score(probe, ["a red circle"]).ToArray<float>());
+    }
+
+    [Fact]
+    public void AHeadSizedForOtherTowersIsRefusedNamingTheSizes()
+    {
+        string dir = WriteDirectory();
+        using (ClipModel clip = ClipModel.FromPretrained(dir))
+        using (var other = new ImageTextMatchingHead(new ImageTextMatchingConfig
+               {
+                   HiddenSize = clip.TextConfig.HiddenSize, ContextSize = 2 * clip.VisionConfig.HiddenSize, NumLayers = 1, NumAttentionHeads = 2,
+               }))
+            other.SavePretrained(Path.Combine(dir, ImageTextMatchingReward.HeadDirectory));
+        var e = Assert.Throws<ModelLoadException>(() => RewardModels.Load(dir, "x", Device.CPU));
+        Assert.Contains(ImageTextMatchingReward.HeadDirectory, e.Message);
+        Assert.Contains("image tokens of", e.Message);
+    }
+
+    [Fact]
+    public void AnInvalidHeadConfigIsRefusedNamingTheFile()
+    {
+        string dir = WriteDirectory();
+        string config = Path.Combine(dir, ImageTextMatchingReward.HeadDirectory, "config.json");
+        File.WriteAllText(config, File.ReadAllText(config).Replace("\"num_attention_heads\": 4", "\"num_attention_heads\": 5"));
+        var e = Assert.Throws<ModelLoadException>(() => RewardModels.Load(dir, "x", Device.CPU));
+        Assert.Contains(config, e.Message);
+        Assert.Contains("multiple of num_attention_heads", e.Message);
+    }
+}
