@@ -38,8 +38,8 @@ public sealed class ClipScoreReward(ClipModel model, ClipTokenizer tokenizer, st
         if (pixelValues.Size(0) != prompts.Count) throw new ArgumentException($"{pixelValues.Size(0)} images but {prompts.Count} prompts", nameof(prompts));
         using var scope = torch.NewDisposeScope();
         TokenizedBatch tokens = tokenizer.EncodeBatch(prompts, Padding.Longest, model.TextConfig.MaxPositionEmbeddings);
-        Tensor ids = Tensor.FromArray(tokens.InputIds.SelectMany(x => x).ToArray(), prompts.Count, tokens.Length).To(pixelValues.Device);
-        Tensor mask = Tensor.FromArray(tokens.AttentionMask.SelectMany(x => x).ToArray(), prompts.Count, tokens.Length).To(pixelValues.Device);
+        Tensor ids = tokens.InputIdsTensor(pixelValues.Device);
+        Tensor mask = tokens.AttentionMaskTensor(pixelValues.Device);
         Tensor image = F.Normalize(model.ImageFeatures(pixelValues), dim: -1);
         Tensor text = F.Normalize(model.TextFeatures(ids, mask), dim: -1);
         return ((image * text).Sum(-1) * model.logit_scale.Exp()).MoveToOuterScope();

@@ -67,7 +67,7 @@ public sealed class HpsV2Reward(ClipModel model, ClipTokenizer tokenizer, string
     {
         using var scope = torch.NewDisposeScope();
         TokenizedBatch tokens = tokenizer.EncodeBatch(prompts, Padding.Longest, model.TextConfig.MaxPositionEmbeddings);
-        Tensor ids = Tensor.FromArray(tokens.InputIds.SelectMany(x => x).ToArray(), prompts.Count, tokens.Length).To(device);
+        Tensor ids = tokens.InputIdsTensor(device);
         return model.TextFeatures(ids).MoveToOuterScope();
     }
 

@@ -86,8 +86,8 @@ public sealed class ImageTextMatchingReward(ClipModel clip, ImageTextMatchingHea
         if (imageTokens.Size(0) != prompts.Count) throw new ArgumentException($"{imageTokens.Size(0)} images but {prompts.Count} prompts", nameof(prompts));
         using var scope = torch.NewDisposeScope();
         TokenizedBatch tokens = tokenizer.EncodeBatch(prompts, Padding.Longest, clip.TextConfig.MaxPositionEmbeddings);
-        Tensor ids = Tensor.FromArray(tokens.InputIds.SelectMany(x => x).ToArray(), prompts.Count, tokens.Length).To(imageTokens.Device);
-        Tensor mask = Tensor.FromArray(tokens.AttentionMask.SelectMany(x => x).ToArray(), prompts.Count, tokens.Length).To(imageTokens.Device);
+        Tensor ids = tokens.InputIdsTensor(imageTokens.Device);
+        Tensor mask = tokens.AttentionMaskTensor(imageTokens.Device);
         (Tensor text, _, _) = clip.text_model.Forward(ids, mask);
         return head.Forward(text, mask, imageTokens).MoveToOuterScope();
     }

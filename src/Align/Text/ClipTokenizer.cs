@@ -7,6 +7,19 @@ namespace Align.Text;
 public sealed record TokenizedBatch(long[][] InputIds, long[][] AttentionMask)
 {
     public int Length => InputIds.Length == 0 ? 0 : InputIds[0].Length;
+
+    /// <returns>the ids as an int64 tensor [B, T] on <paramref name="device"/> (CPU by default)</returns>
+    public Torch.Tensor InputIdsTensor(Torch.Device? device = null) => ToTensor(InputIds, device);
+
+    /// <returns>the attention mask as an int64 tensor [B, T] on <paramref name="device"/> (CPU by default)</returns>
+    public Torch.Tensor AttentionMaskTensor(Torch.Device? device = null) => ToTensor(AttentionMask, device);
+
+    private Torch.Tensor ToTensor(long[][] rows, Torch.Device? device)
+    {
+        var t = Torch.Tensor.FromArray(rows.SelectMany(x => x).ToArray(), rows.Length, Length);
+        if (device is not Torch.Device d || d == Torch.Device.CPU) return t;
+        using (t) return t.To(d);
+    }
 }
 
 /// <summary>How <see cref="ClipTokenizer.EncodeBatch"/> pads.</summary>

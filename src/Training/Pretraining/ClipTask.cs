@@ -36,8 +36,8 @@ public sealed class ClipTask(ClipModel clip, ClipTokenizer tokenizer, IImageCapt
         int n = captions.Length;
         string[] texts = [.. captions, .. negatives];
         TokenizedBatch tokens = tokenizer.EncodeBatch(texts, Padding.Longest);
-        Tensor ids = Tensor.FromArray(tokens.InputIds.SelectMany(x => x).ToArray(), texts.Length, tokens.Length);
-        Tensor mask = Tensor.FromArray(tokens.AttentionMask.SelectMany(x => x).ToArray(), texts.Length, tokens.Length);
+        Tensor ids = tokens.InputIdsTensor();
+        Tensor mask = tokens.AttentionMaskTensor();
         // [B, B + negatives]: the image-to-text side sees the hard negatives too; the text-to-image side only the B captions
         Tensor all = clip.LogitsPerImage(clip.ImageFeatures(_preprocess.Preprocess(images)), clip.TextFeatures(ids, mask));
         Tensor logits = negatives.Length == 0 ? all : all.Narrow(1, 0, n);

@@ -29,7 +29,7 @@ public sealed class UNetTask(UNet2DConditionModel unet, AutoencoderKL vae, ClipT
         {
             latents = vae.Encode(images * 2.0 - 1.0).Sample(generator) * vae.Config.ScalingFactor;
             TokenizedBatch tokens = tokenizer.EncodeBatch(prompts);
-            context = textEncoder.Forward(Tensor.FromArray(tokens.InputIds.SelectMany(x => x).ToArray(), batch, tokens.Length)).LastHiddenState;
+            context = textEncoder.Forward(tokens.InputIdsTensor()).LastHiddenState;
         }
         long[] t = Enumerable.Range(0, batch).Select(_ => (long)random.Next(alphasCumprod.Count)).ToArray();
         float[] a = t.Select(i => alphasCumprod[(int)i]).ToArray();
