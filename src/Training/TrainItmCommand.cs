@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Align.Models.Clip;
 using Align.Rewards;
+using Align.ShapeWorld;
 using Align.Text;
 using Training.Evaluation;
 using Training.Loop;
@@ -29,10 +30,14 @@ internal static class TrainItmCommand
         {
             Description = "train on scenes of the train and eval splits' attribute combinations (a judge of every combination the generator may be asked for)",
         };
+        var categories = new Option<Category[]>("--categories")
+        {
+            Description = "train on twins of these categories only (default: all, drawn uniformly)", AllowMultipleArgumentsPerToken = true,
+        };
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 0 };
         var command = new Command("train-itm", "Train an image-text matching judge (a reward that sees layout) on ShapeWorld twins and measure its caption ranking")
         {
-            from, output, steps, pairs, lr, layers, seed, bothSplits, threads,
+            from, output, steps, pairs, lr, layers, seed, bothSplits, categories, threads,
         };
         command.SetAction(result =>
         {
@@ -50,7 +55,8 @@ internal static class TrainItmCommand
             using var judge = new ImageTextMatchingReward(towers, ImageTextMatchingReward.NewHead(towers, result.GetValue(layers)), tokenizer);
             towers.Train();
             judge.Head.Train();
-            var task = new ImageTextMatchingTask(judge, new ShapeWorldSource(seed: result.GetValue(seed), bothSplits: result.GetValue(bothSplits)), result.GetValue(pairs));
+            var task = new ImageTextMatchingTask(judge, new ShapeWorldSource(seed: result.GetValue(seed), bothSplits: result.GetValue(bothSplits),
+                categories: result.GetValue(categories)), result.GetValue(pairs));
             var options = new TrainingOptions(Path.Combine(target, "train"), result.GetValue(steps), result.GetValue(lr), (ulong)result.GetValue(seed));
             ConsoleProgress.Run(progress => TrainingLoop.Run(task, options, progress));
 

@@ -57,6 +57,16 @@ public class HardNegativeTests
     }
 
     [Fact]
+    public void ASourceOfChosenCategoriesDrawsOnlyThose()
+    {
+        using var scope = torch.NewDisposeScope();
+        var source = new ShapeWorldSource(seed: 3, bothSplits: true, categories: [Category.Position, Category.Counting]);
+        (_, string[] captions) = source.SampleTwins(20, new Random(2));
+        Category[] seen = captions.Take(20).Select(c => CaptionParser.Parse(c).Category).Distinct().Order().ToArray();
+        Assert.Equal([Category.Counting, Category.Position], seen);
+    }
+
+    [Fact]
     public void RankingWithTheVerifierAsRewardIsNearlyPerfect()
     {
         RankingResult r = ClipRanking.Run(new ShapeWorldVerifierReward(), scenes: 120);

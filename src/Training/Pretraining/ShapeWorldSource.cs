@@ -5,9 +5,11 @@ namespace Training.Pretraining;
 
 /// <summary>
 /// Rendered ShapeWorld training scenes with one caption phrasing each, from the train split of the prompt suites (or from
-/// both splits: a reward model that judges every attribute combination the generator may be asked for).
+/// both splits: a reward model that judges every attribute combination the generator may be asked for), of every category
+/// or of the <paramref name="categories"/> given.
 /// </summary>
-public sealed class ShapeWorldSource(int imageSize = 64, int seed = 0, Split split = Split.Train, bool bothSplits = false) : IHardNegativeSource
+public sealed class ShapeWorldSource(int imageSize = 64, int seed = 0, Split split = Split.Train, bool bothSplits = false,
+    IReadOnlyList<Category>? categories = null) : IHardNegativeSource
 {
     public int ImageSize => imageSize;
 
@@ -30,7 +32,7 @@ public sealed class ShapeWorldSource(int imageSize = 64, int seed = 0, Split spl
             while (true)
             {
                 Split from = bothSplits ? (random.Next(2) == 0 ? Split.Train : Split.Eval) : split;
-                CaptionedScene example = CaptionedScenes.Generate(from, seed, random.Next());
+                CaptionedScene example = Example(from, random);
                 if (SpecPerturbation.Contradict(example.Prompt.Spec, example.Scene, random) is not { } wrong) continue;
                 Scene twin = SceneSampler.Sample(wrong, random);
                 // the twin must fail the first caption too (a distractor object could satisfy it)
@@ -54,7 +56,7 @@ public sealed class ShapeWorldSource(int imageSize = 64, int seed = 0, Split spl
         for (int i = 0; i < batch; i++)
         {
             Split from = bothSplits ? (random.Next(2) == 0 ? Split.Train : Split.Eval) : split;
-            CaptionedScene example = CaptionedScenes.Generate(from, seed, random.Next());
+            CaptionedScene example = Example(from, random);
             images[i] = SceneRenderer.Render(example.Scene, imageSize).ToTensor();
             captions[i] = example.Prompt.Text;
             if (negatives && SpecPerturbation.Contradict(example.Prompt.Spec, example.Scene, random) is { } wrong)
@@ -64,4 +66,7 @@ public sealed class ShapeWorldSource(int imageSize = 64, int seed = 0, Split spl
         for (int i = 0; i < batch; i++) wrongs[i] ??= captions[(i + 1) % batch];
         return (torch.Stack(images).MoveToOuterScope(), captions, wrongs.Select(w => w!).ToArray());
     }
+
+    private CaptionedScene Example(Split from, Random random) =>
+        CaptionedScenes.Generate(from, seed, random.Next(), categories is { Count: > 0 } ? categories[random.Next(categories.Count)] : null);
 }
