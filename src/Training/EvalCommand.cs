@@ -48,7 +48,7 @@ internal static class EvalCommand
             o.WriteLine($"method: {r.Method}");
             o.WriteLine($"{"category",-20} {"images",7} {"accuracy",9} {"reward",8}");
             foreach (CategoryResult c in r.Categories.Append(r.Overall))
-                o.WriteLine($"{c.Category,-20} {c.Images,7} {c.Accuracy,9:P1} {c.MeanReward,8:F3}");
+                o.WriteLine($"{c.Category,-20} {c.Images,7} {c.Accuracy,9:P1} {(c.MeanReward is double m ? m.ToString("F3") : "—"),8}");
             o.WriteLine($"throughput: {r.ImagesPerSecond:F2} images/s ({r.SecondsPerImage * 1000:F0} ms per image, {plan.Steps} steps, guidance {plan.Guidance})");
             if (outDir is not null)
             {

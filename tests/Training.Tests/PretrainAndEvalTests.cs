@@ -9,6 +9,17 @@ public class PretrainAndEvalTests
     private static (int Exit, string Output) Run(params string[] args) => AlignTrain.Run(args);
 
     [Fact]
+    public void EvalWithoutARewardWritesItsReportWithNoMeanReward()
+    {
+        string dir = Directory.CreateTempSubdirectory("eval-no-reward").FullName;
+        (int exit, string output) = Run("eval", "--model", Shared.ShapeWorldModel, "--prompts", "1", "--seeds", "1", "--steps", "1", "--out", dir, "--threads", "1");
+        Assert.True(exit == 0, output);
+        Assert.Matches(@"overall\s+6\s+\d+\.\d %\s+—", output);
+        using JsonDocument report = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "eval.json")));
+        Assert.Equal(JsonValueKind.Null, report.RootElement.GetProperty("result").GetProperty("overall").GetProperty("mean_reward").ValueKind);
+    }
+
+    [Fact]
     public void PretrainsResumesAndEvaluates()
     {
         string dir = Directory.CreateTempSubdirectory("pretrain").FullName;

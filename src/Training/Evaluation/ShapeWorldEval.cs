@@ -12,7 +12,8 @@ public sealed record EvalPlan(int PromptsPerCategory = 50, int SeedsPerPrompt = 
     Split Split = Split.Eval, int PromptSeed = 0, long FirstSeed = 1000, IReadOnlyList<Category>? Categories = null);
 
 /// <summary>Per-category (and overall) results; <see cref="Samples"/> keeps a few images per category for the grid.</summary>
-public sealed record CategoryResult(string Category, int Images, int Passed, double MeanReward)
+/// <param name="MeanReward">null when no reward model was given (eval.json writes it as null)</param>
+public sealed record CategoryResult(string Category, int Images, int Passed, double? MeanReward)
 {
     public double Accuracy => Images == 0 ? 0 : Passed / (double)Images;
 }
@@ -65,9 +66,9 @@ public sealed class ShapeWorldEval(TextToImagePipeline pipeline, IRewardModel? r
                 }
             }
             totalImages += images;
-            var r = new CategoryResult(Spec.CategoryName(category), images, passed, reward is null ? double.NaN : rewardSum / Math.Max(1, images));
+            var r = new CategoryResult(Spec.CategoryName(category), images, passed, reward is null ? null : rewardSum / Math.Max(1, images));
             results.Add(r);
-            log?.Invoke($"{r.Category}: {r.Passed}/{r.Images} pass ({r.Accuracy:P1}), mean reward {r.MeanReward:F3}");
+            log?.Invoke($"{r.Category}: {r.Passed}/{r.Images} pass ({r.Accuracy:P1})" + (r.MeanReward is double m ? $", mean reward {m:F3}" : ""));
             if (gridDirectory is not null && grid.Count > 0)
             {
                 Directory.CreateDirectory(gridDirectory);
@@ -77,7 +78,7 @@ public sealed class ShapeWorldEval(TextToImagePipeline pipeline, IRewardModel? r
         }
         double seconds = watch.Elapsed.TotalSeconds;
         int all = results.Sum(r => r.Images), ok = results.Sum(r => r.Passed);
-        double meanReward = reward is null ? double.NaN : results.Sum(r => r.MeanReward * r.Images) / Math.Max(1, all);
+        double? meanReward = reward is null ? null : results.Sum(r => r.MeanReward!.Value * r.Images) / Math.Max(1, all);
         return new EvalResult(_method.Name, results, new CategoryResult("overall", all, ok, meanReward), totalImages / seconds, seconds / Math.Max(1, totalImages));
     }
 }
