@@ -13,4 +13,14 @@ root.Subcommands.Add(PublishCommand.Create());
 root.Subcommands.Add(PairsCommand.Create());
 root.Subcommands.Add(DpoCommand.Create());
 root.Subcommands.Add(DraftCommand.Create());
-return root.Parse(args).Invoke();
+try
+{
+    return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (Exception e) when (e is ArgumentException or Align.Models.ModelLoadException or FileNotFoundException or DirectoryNotFoundException
+                              or InvalidDataException)
+{
+    // a bad setting or input: one line naming it, not a stack trace
+    Console.Error.WriteLine($"align-train: {e.Message}");
+    return 2;
+}

@@ -46,6 +46,7 @@ internal static class TrainItmCommand
             TextWriter o = result.InvocationConfiguration.Output;
             string source = result.GetValue(from)!, target = result.GetValue(output)!;
             if (result.GetValue(pairs) < 1) throw new ArgumentException("--pairs must be at least 1");
+            if (result.GetValue(layers) < 1) throw new ArgumentException("--layers must be at least 1");
             ClipTokenizer tokenizer = ClipTokenizer.FromDirectory(source);
             RankingResult clipRanking;
             using (ClipScoreReward clip = ClipScoreReward.FromPretrained(source)) clipRanking = ClipRanking.Run(clip);

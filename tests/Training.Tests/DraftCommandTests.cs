@@ -53,8 +53,9 @@ public class DraftCommandTests
         string dir = Directory.CreateTempSubdirectory("draft-bad").FullName;
         (int exit, string output) = AlignTrain.Run(["draft", "--model", Shared.ShapeWorldModel, "--out", dir, "--name", "bad", "--sample-steps", "4",
             "--steps", "1", "--eval-prompts", "0", .. extra]);
-        Assert.NotEqual(0, exit);
+        Assert.Equal(2, exit);
         Assert.Contains(extra[0] == "--reward" ? "/no/such/reward" : extra[0], output);
+        Assert.DoesNotContain("   at ", output); // one line naming the setting, no stack trace
         Assert.False(Directory.Exists(Path.Combine(dir, "train")), output);
     }
 
