@@ -69,4 +69,11 @@ public sealed class RgbImage
     }
 
     public byte[] ToPng(IReadOnlyDictionary<string, string>? text = null) => PngEncoder.Encode(ToBytes(), Width, Height, 3, text);
+
+    /// <summary>Decodes a PNG (any colour type <see cref="PngDecoder"/> reads) to RGB.</summary>
+    public static RgbImage FromPng(ReadOnlySpan<byte> png)
+    {
+        (byte[] rgb, int w, int h) = PngDecoder.DecodeRgb(png);
+        return FromBytes(rgb, w, h);
+    }
 }

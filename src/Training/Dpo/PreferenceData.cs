@@ -1,4 +1,3 @@
-using Align.Imaging;
 using Align.Models.Diffusers;
 using Align.Pipelines;
 using Align.ShapeWorld;
@@ -118,8 +117,9 @@ public sealed class PreferenceData : IDisposable
     // [3, R, R] in [0, 1]
     private Tensor LoadImage(string path)
     {
-        (byte[] rgb, int w, int h) = PngDecoder.DecodeRgb(File.ReadAllBytes(path));
-        Tensor image = RgbImage.FromBytes(rgb, w, h).ToTensor();
+        RgbImage decoded = RgbImage.FromPng(File.ReadAllBytes(path));
+        (int w, int h) = (decoded.Width, decoded.Height);
+        Tensor image = decoded.ToTensor();
         if (w == Resolution && h == Resolution) return image;
         double scale = (double)Resolution / Math.Min(w, h);
         long rh = Math.Max(Resolution, (long)Math.Round(h * scale)), rw = Math.Max(Resolution, (long)Math.Round(w * scale));

@@ -1,4 +1,3 @@
-using Align.Imaging;
 using Align.Rewards;
 using Align.ShapeWorld;
 using Torch;
@@ -27,7 +26,7 @@ public static class RewardAgreement
         {
             using var scope = torch.NewDisposeScope();
             Tensor Load(Func<PreferencePair, string> image) =>
-                torch.Stack(chunk.Select(p => Decode(PairManifest.Resolve(directory, image(p)))).ToArray()).To(device);
+                torch.Stack(chunk.Select(p => RgbImage.FromPng(File.ReadAllBytes(PairManifest.Resolve(directory, image(p)))).ToTensor()).ToArray()).To(device);
             string[] prompts = chunk.Select(p => p.Prompt).ToArray();
             float[] chosen = reward.Score(Load(p => p.Chosen), prompts).ToArray<float>();
             float[] rejected = reward.Score(Load(p => p.Rejected), prompts).ToArray<float>();
@@ -43,11 +42,5 @@ public static class RewardAgreement
         int total = wins.Values.Sum(w => w.All);
         return new AgreementResult(wins.ToDictionary(kv => kv.Key, kv => kv.Value.Right / kv.Value.All),
             wins.Values.Sum(w => w.Right) / Math.Max(1, total), total, ties);
-    }
-
-    private static Tensor Decode(string path)
-    {
-        (byte[] rgb, int w, int h) = PngDecoder.DecodeRgb(File.ReadAllBytes(path));
-        return RgbImage.FromBytes(rgb, w, h).ToTensor();
     }
 }
