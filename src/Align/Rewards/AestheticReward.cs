@@ -63,14 +63,6 @@ public sealed class AestheticReward : IRewardModel
         }
     }
 
-    /// <summary>Moves both the CLIP model and the MLP.</summary>
-    public AestheticReward To(Device device)
-    {
-        _clip.To(device);
-        _mlp.To(device);
-        return this;
-    }
-
     /// <param name="images">[B, 3, H, W] in [0, 1]</param>
     /// <param name="prompts">one per image; not used by this reward</param>
     /// <returns>[B] scores</returns>

@@ -8,6 +8,26 @@ namespace Align.Rewards;
 public static class RewardModels
 {
     /// <summary>
+    /// For scoring and for gradients w.r.t. the pixels only (serving, ReNO, DRaFT): evaluation mode (no dropout) and no
+    /// gradients for the reward's own weights. Returns the reward.
+    /// </summary>
+    public static IRewardModel Freeze(IRewardModel reward)
+    {
+        foreach (Torch.NN.Module m in Modules(reward)) m.Eval().RequiresGrad_(false);
+        return reward;
+    }
+
+    // The modules that hold a reward's weights (none for the verifier or an ensemble, which own none).
+    private static Torch.NN.Module[] Modules(IRewardModel reward) => reward switch
+    {
+        ClipScoreReward c => [c.Model],
+        HpsV2Reward h => [h.Model],
+        AestheticReward a => [a.Clip, a.Mlp],
+        ImageTextMatchingReward m => [m.Clip, m.Head],
+        _ => [],
+    };
+
+    /// <summary>
     /// Recognises, in this order: <c>itm_head/config.json</c> → <see cref="ImageTextMatchingReward"/>;
     /// <c>open_clip_config.json</c> → <see cref="HpsV2Reward"/>;
     /// <c>aesthetic_mlp.safetensors</c> → <see cref="AestheticReward"/>; a transformers CLIPModel <c>config.json</c>
@@ -16,24 +36,6 @@ public static class RewardModels
     /// </summary>
     /// <param name="name">the reward's name in requests and responses (e.g. "hpsv2", "pickscore")</param>
     /// <exception cref="ModelLoadException">no known layout, or files of one that do not load</exception>
-    /// <summary>
-    /// For scoring and for gradients w.r.t. the pixels only (serving, ReNO, DRaFT): evaluation mode (no dropout) and no
-    /// gradients for the reward's own weights. Returns the reward.
-    /// </summary>
-    public static IRewardModel Freeze(IRewardModel reward)
-    {
-        Torch.NN.Module[] modules = reward switch
-        {
-            ClipScoreReward c => [c.Model],
-            HpsV2Reward h => [h.Model],
-            AestheticReward a => [a.Clip, a.Mlp],
-            ImageTextMatchingReward m => [m.Clip, m.Head],
-            _ => [],
-        };
-        foreach (Torch.NN.Module m in modules) m.Eval().RequiresGrad_(false);
-        return reward;
-    }
-
     public static IRewardModel Load(string directory, string name, Device device)
     {
         if (!Directory.Exists(directory)) throw new ModelLoadException($"{directory}: directory not found");
@@ -52,13 +54,7 @@ public static class RewardModels
         if (device == Device.CPU) return reward;
         try
         {
-            switch (reward)
-            {
-                case HpsV2Reward h: h.Model.To(device); break;
-                case AestheticReward a: a.To(device); break;
-                case ClipScoreReward c: c.Model.To(device); break;
-                case ImageTextMatchingReward m: m.Clip.To(device); m.Head.To(device); break;
-            }
+            foreach (Torch.NN.Module m in Modules(reward)) m.To(device);
             return reward;
         }
         catch
