@@ -34,11 +34,14 @@ public static class RewardModels
     /// (with <c>text_config</c> and <c>vision_config</c>) → <see cref="ClipScoreReward"/> (CLIP score or PickScore).
     /// The model is put in eval mode on <paramref name="device"/>.
     /// </summary>
+    /// <param name="directory">the model directory, or the name of a built-in reward (<see cref="BuiltInNames"/>) where no
+    /// such directory exists</param>
     /// <param name="name">the reward's name in requests and responses (e.g. "hpsv2", "pickscore")</param>
     /// <exception cref="ModelLoadException">no known layout, or files of one that do not load</exception>
     public static IRewardModel Load(string directory, string name, Device device)
     {
-        if (!Directory.Exists(directory)) throw new ModelLoadException($"{directory}: directory not found");
+        if (!Directory.Exists(directory) && BuiltIn(directory, name) is { } builtIn) return builtIn;
+        if (!Directory.Exists(directory)) throw new ModelLoadException($"{directory}: directory not found (nor a built-in reward: {string.Join(", ", BuiltInNames)})");
         IRewardModel reward = Recognise(directory) switch
         {
             Layout.ImageTextMatching => ImageTextMatchingReward.FromPretrained(directory, name),
@@ -63,6 +66,17 @@ public static class RewardModels
             throw;
         }
     }
+
+    /// <summary>The rewards that need no files, by the name that stands for a directory: the ShapeWorld verifier and its
+    /// differentiable relaxation.</summary>
+    public static readonly IReadOnlyList<string> BuiltInNames = ["shapeworld-verifier", ShapeWorldSoftVerifierReward.DefaultName];
+
+    private static IRewardModel? BuiltIn(string id, string name) => id switch
+    {
+        "shapeworld-verifier" => new ShapeWorldVerifierReward(name),
+        ShapeWorldSoftVerifierReward.DefaultName => new ShapeWorldSoftVerifierReward(name),
+        _ => null,
+    };
 
     private enum Layout { Unknown, ImageTextMatching, OpenClip, Aesthetic, TransformersClip }
 

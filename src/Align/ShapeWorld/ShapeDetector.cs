@@ -19,8 +19,8 @@ public static class ShapeDetector
     /// 0 for the square and −1/(48π²) ≈ −0.0021 for the disc.</summary>
     public const double TriangleSkew = 0.0085, SquareCumulant = -0.00106;
 
-    // Pixels this far around a component count towards its mass (blurred edges spill that far).
-    private const int Ring = 2;
+    /// <summary>Pixels this far around a component count towards its mass (blurred edges spill that far).</summary>
+    public const int Ring = 2;
 
     public static IReadOnlyList<Detection> Detect(Tensor image) => Detect(RgbImage.FromTensor(image));
 
@@ -28,10 +28,24 @@ public static class ShapeDetector
 
     public static IReadOnlyList<Detection> Detect(RgbImage image)
     {
+        Segmentation segmentation = Segment(image);
+        var detections = new List<Detection>();
+        foreach (ImageSegment segment in segmentation.Segments)
+            if (Measure(image, segmentation, segment) is { } d) detections.Add(d);
+        return detections;
+    }
+
+    /// <summary>
+    /// The image's background and its objects' pixels: pixels at least half covered by their colour form 4-connected
+    /// components per colour, components smaller than <see cref="MinAreaFraction"/> are dropped, and each keeps the ring of
+    /// <see cref="Ring"/> pixels around it (not in another component) that its blurred edges spill into.
+    /// </summary>
+    public static Segmentation Segment(RgbImage image)
+    {
         int w = image.Width, h = image.Height, n = w * h;
         float[] px = image.Data;
         var bg = EstimateBackground(px, n);
-        var palette = Vocabulary.Colours.Select(c => Palette.Unit(c)).Select(c => (c.R - bg[0], c.G - bg[1], c.B - bg[2])).ToArray();
+        var palette = PaletteOffsets(bg);
 
         var label = new int[n];
         var alpha = new float[n];
@@ -55,16 +69,15 @@ public static class ShapeDetector
 
         var component = new int[n];
         Array.Fill(component, -1);
-        var detections = new List<Detection>();
+        var cores = new List<(int Colour, int Id, List<int> Pixels)>();
         var stack = new Stack<int>();
-        var pixels = new List<int>();
         int minPixels = Math.Max(3, (int)(MinAreaFraction * n));
         int next = 0;
         for (int seed = 0; seed < n; seed++)
         {
             if (alpha[seed] < 0.5f || component[seed] >= 0) continue;
             int colour = label[seed];
-            pixels.Clear();
+            var pixels = new List<int>();
             stack.Push(seed);
             component[seed] = next;
             while (stack.Count > 0)
@@ -77,7 +90,7 @@ public static class ShapeDetector
                 if (y > 0) Visit(i - w);
                 if (y < h - 1) Visit(i + w);
             }
-            if (pixels.Count >= minPixels && Measure(pixels, next, colour) is { } d) detections.Add(d);
+            if (pixels.Count >= minPixels) cores.Add((colour, next, pixels));
             next++;
 
             void Visit(int j)
@@ -89,22 +102,13 @@ public static class ShapeDetector
                 }
             }
         }
-        return detections;
 
-        Detection? Measure(List<int> members, int id, int colour)
+        var segments = new List<ImageSegment>(cores.Count);
+        foreach (var (colour, id, core) in cores)
         {
-            // Mass: the component's coverage plus the partial coverage of the ring around it (blurred edges).
-            var mass = new Dictionary<int, float>(members.Count * 2);
-            var c = palette[colour];
-            int x0 = w, y0 = h, x1 = -1, y1 = -1;
-            foreach (int i in members)
-            {
-                mass[i] = alpha[i];
-                int x = i % w, y = i / w;
-                x0 = Math.Min(x0, x); x1 = Math.Max(x1, x);
-                y0 = Math.Min(y0, y); y1 = Math.Max(y1, y);
-            }
-            foreach (int i in members)
+            var ring = new List<int>();
+            var seen = new HashSet<int>(core);
+            foreach (int i in core)
             {
                 int x = i % w, y = i / w;
                 for (int dy = -Ring; dy <= Ring; dy++)
@@ -113,49 +117,74 @@ public static class ShapeDetector
                         int xx = x + dx, yy = y + dy;
                         if (xx < 0 || yy < 0 || xx >= w || yy >= h) continue;
                         int j = yy * w + xx;
-                        if (mass.ContainsKey(j) || (alpha[j] >= 0.5f && component[j] != id)) continue;
-                        mass[j] = Coverage(px[3 * j] - bg[0], px[3 * j + 1] - bg[1], px[3 * j + 2] - bg[2], c);
+                        if (alpha[j] >= 0.5f && component[j] != id) continue;
+                        if (seen.Add(j)) ring.Add(j);
                     }
             }
-            double m = 0, sx = 0, sy = 0;
-            foreach (var (i, a) in mass)
-            {
-                m += a;
-                sx += a * (i % w + 0.5);
-                sy += a * (i / w + 0.5);
-            }
-            if (m <= 0) return null;
-            double cx = sx / m, cy = sy / m;
-            double m20 = 0, m02 = 0, m11 = 0, m30 = 0, m03 = 0, m22 = 0;
-            foreach (var (i, a) in mass)
-            {
-                double dx = i % w + 0.5 - cx, dy = i / w + 0.5 - cy;
-                m20 += a * dx * dx;
-                m02 += a * dy * dy;
-                m11 += a * dx * dy;
-                m30 += a * dx * dx * dx;
-                m03 += a * dy * dy * dy;
-                m22 += a * dx * dx * dy * dy;
-            }
-            m20 /= m; m02 /= m; m11 /= m; m30 /= m; m03 /= m; m22 /= m;
-            // Cumulants of order 3 and 4 are unchanged by a Gaussian blur, and the mass is too: normalised by the mass they
-            // measure the shape before blurring.
-            double skew = Math.Max(Math.Abs(m30), Math.Abs(m03)) / Math.Pow(m, 1.5);
-            double cross = (m22 - m20 * m02 - 2 * m11 * m11) / (m * m);
-            Shape shape = skew > TriangleSkew ? Shape.Triangle : cross > SquareCumulant ? Shape.Square : Shape.Circle;
-            return new Detection(shape, Vocabulary.Colours[colour], (double)x0 / w, (double)y0 / h, (x1 + 1.0) / w, (y1 + 1.0) / h,
-                cx / w, cy / h, m / n);
+            segments.Add(new ImageSegment(colour, core.ToArray(), ring.ToArray()));
         }
+        return new Segmentation(w, h, bg, alpha, segments);
     }
 
-    private static float Coverage(float r, float g, float b, (float, float, float) d)
+    /// <summary>The palette's colours as offsets from the background, in <see cref="Vocabulary.Colours"/> order.</summary>
+    public static (float, float, float)[] PaletteOffsets(float[] background) =>
+        Vocabulary.Colours.Select(c => Palette.Unit(c)).Select(c => (c.R - background[0], c.G - background[1], c.B - background[2])).ToArray();
+
+    // Mass: the component's coverage plus the partial coverage of its colour in the ring around it (blurred edges).
+    private static Detection? Measure(RgbImage image, Segmentation segmentation, ImageSegment segment)
+    {
+        int w = segmentation.Width, h = segmentation.Height, n = w * h;
+        float[] px = image.Data, bg = segmentation.Background;
+        var c = PaletteOffsets(bg)[segment.Colour];
+        int x0 = w, y0 = h, x1 = -1, y1 = -1;
+        foreach (int i in segment.Core)
+        {
+            int x = i % w, y = i / w;
+            x0 = Math.Min(x0, x); x1 = Math.Max(x1, x);
+            y0 = Math.Min(y0, y); y1 = Math.Max(y1, y);
+        }
+        var mass = new List<(int Pixel, float Mass)>(segment.Core.Length + segment.Ring.Length);
+        foreach (int i in segment.Core) mass.Add((i, segmentation.Alpha[i]));
+        foreach (int j in segment.Ring) mass.Add((j, Coverage(px[3 * j] - bg[0], px[3 * j + 1] - bg[1], px[3 * j + 2] - bg[2], c)));
+        double m = 0, sx = 0, sy = 0;
+        foreach (var (i, a) in mass)
+        {
+            m += a;
+            sx += a * (i % w + 0.5);
+            sy += a * (i / w + 0.5);
+        }
+        if (m <= 0) return null;
+        double cx = sx / m, cy = sy / m;
+        double m20 = 0, m02 = 0, m11 = 0, m30 = 0, m03 = 0, m22 = 0;
+        foreach (var (i, a) in mass)
+        {
+            double dx = i % w + 0.5 - cx, dy = i / w + 0.5 - cy;
+            m20 += a * dx * dx;
+            m02 += a * dy * dy;
+            m11 += a * dx * dy;
+            m30 += a * dx * dx * dx;
+            m03 += a * dy * dy * dy;
+            m22 += a * dx * dx * dy * dy;
+        }
+        m20 /= m; m02 /= m; m11 /= m; m30 /= m; m03 /= m; m22 /= m;
+        // Cumulants of order 3 and 4 are unchanged by a Gaussian blur, and the mass is too: normalised by the mass they
+        // measure the shape before blurring.
+        double skew = Math.Max(Math.Abs(m30), Math.Abs(m03)) / Math.Pow(m, 1.5);
+        double cross = (m22 - m20 * m02 - 2 * m11 * m11) / (m * m);
+        Shape shape = skew > TriangleSkew ? Shape.Triangle : cross > SquareCumulant ? Shape.Square : Shape.Circle;
+        return new Detection(shape, Vocabulary.Colours[segment.Colour], (double)x0 / w, (double)y0 / h, (x1 + 1.0) / w, (y1 + 1.0) / h,
+            cx / w, cy / h, m / n);
+    }
+
+    /// <summary>How much of the colour offset <paramref name="d"/> the pixel offset (r, g, b) holds: its projection, clamped to [0, 1].</summary>
+    public static float Coverage(float r, float g, float b, (float, float, float) d)
     {
         float dd = d.Item1 * d.Item1 + d.Item2 * d.Item2 + d.Item3 * d.Item3;
         return Math.Clamp((r * d.Item1 + g * d.Item2 + b * d.Item3) / dd, 0f, 1f);
     }
 
     // Objects cover well under half the canvas, so the per-channel median is the background.
-    private static float[] EstimateBackground(float[] px, int n)
+    public static float[] EstimateBackground(float[] px, int n)
     {
         var channel = new float[n];
         var bg = new float[3];
@@ -168,3 +197,11 @@ public static class ShapeDetector
         return bg;
     }
 }
+
+/// <summary>What <see cref="ShapeDetector.Segment"/> found: the background (RGB in [0, 1]), each pixel's coverage by its
+/// nearest palette colour, and the objects.</summary>
+public sealed record Segmentation(int Width, int Height, float[] Background, float[] Alpha, IReadOnlyList<ImageSegment> Segments);
+
+/// <summary>One object's pixels (indices y·W + x): the connected core of its colour (<see cref="Vocabulary.Colours"/> index)
+/// and the ring around it where its edges blur into the background.</summary>
+public sealed record ImageSegment(int Colour, int[] Core, int[] Ring);
