@@ -57,7 +57,8 @@ public sealed class RewardOptions
 
     /// <summary>
     /// "model": a reward model directory, its layout recognised (transformers CLIPModel: CLIP score or PickScore; open_clip:
-    /// HPSv2; CLIPModel + aesthetic_mlp.safetensors: LAION aesthetic predictor); or "shapeworld-verifier" (no files).
+    /// HPSv2; CLIPModel + aesthetic_mlp.safetensors: LAION aesthetic predictor); or "shapeworld-verifier" or
+    /// "shapeworld-soft-verifier" (its differentiable relaxation), which need no files.
     /// </summary>
     public string Kind { get; set; } = "model";
 

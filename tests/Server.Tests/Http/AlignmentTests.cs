@@ -139,4 +139,23 @@ public sealed class AlignmentTests : IAsyncLifetime
         Assert.Equal(bestSeed, body.GetProperty("images")[0].GetProperty("seed").GetInt64());
         Assert.Equal(2, body.GetProperty("alignment").GetProperty("iterations_run").GetInt32());
     }
+
+    [Fact]
+    public async Task RenoOptimisesTheSoftVerifierAndEveryImageCarriesItsScore()
+    {
+        HttpResponseMessage r = await Server.Generate(new
+        {
+            prompt = "a red square to the left of a blue circle", steps = 4, seed = 3,
+            alignment = new { method = "reno", iterations = 3, rewards = new Dictionary<string, double> { ["shapeworld-soft-verifier"] = 1.0 } },
+        });
+        JsonElement body = await InProcessServer.Json(r);
+        Assert.True(r.StatusCode == HttpStatusCode.OK, body.ToString());
+        JsonElement[] trace = body.GetProperty("alignment").GetProperty("trace").EnumerateArray().ToArray();
+        Assert.Equal(3, trace.Length);
+        // The soft verifier's score is log P(pass): at most 0, and the returned image's score is its best iterate's.
+        double[] scores = trace.Select(t => t.GetProperty("rewards").GetProperty("shapeworld-soft-verifier").GetDouble()).ToArray();
+        Assert.All(scores, s => Assert.True(s <= 0 && double.IsFinite(s), $"log P {s}"));
+        double returned = body.GetProperty("images")[0].GetProperty("rewards").GetProperty("shapeworld-soft-verifier").GetDouble();
+        Assert.Equal(scores.Max(), returned, 3);
+    }
 }
