@@ -56,7 +56,7 @@ public static class SoftVerifier
     private static Tensor Match(Candidates c, ObjectTerm term)
     {
         Tensor q = c.Presence * c.Shape.Select(1, (long)term.Shape);
-        return term.Colour is { } colour ? q * c.Colour.Select(1, Vocabulary.Colours.ToList().IndexOf(colour)) : q;
+        return term.Colour is { } colour ? q * c.Colour.Select(1, (long)colour) : q;
     }
 
     private static Tensor TermProbability(Tensor q, int count)
@@ -91,11 +91,13 @@ public static class SoftVerifier
         return 1 - (1 - pair).ClampMin(Floor).Log().Sum().Exp();
     }
 
-    /// <summary>The objects of one image, soft: per candidate presence, P(shape) [J, 3] in <see cref="Shape"/> order,
-    /// P(colour) [J, K] in <see cref="Vocabulary.Colours"/> order, and the centroid as fractions of the side.</summary>
+    /// <summary>The objects of one image, soft: per candidate presence, P(shape) [J, 3] and P(colour) [J, K] indexed by the
+    /// <see cref="ShapeWorld.Shape"/> and <see cref="ShapeWorld.Colour"/> enums (the <see cref="Vocabulary"/> orders), and
+    /// the centroid as fractions of the side.</summary>
     private sealed record Candidates(Tensor Presence, Tensor Shape, Tensor Colour, Tensor X, Tensor Y)
     {
-        public Candidates ToFloat64() => new(Presence.To(DType.Float64), Shape.To(DType.Float64), Colour.To(DType.Float64), X.To(DType.Float64), Y.To(DType.Float64));
+        public Candidates ToFloat64() =>
+            new(Presence.To(DType.Float64), Shape.To(DType.Float64), Colour.To(DType.Float64), X.To(DType.Float64), Y.To(DType.Float64));
 
         public static Candidates Of(Tensor image)
         {
@@ -107,7 +109,8 @@ public static class SoftVerifier
             Tensor bg = Tensor.FromArray(seg.Background, 3, 1).To(device);
             Tensor d = x - bg;
             var offsets = ShapeDetector.PaletteOffsets(seg.Background);
-            Tensor palette = Tensor.FromArray(offsets.SelectMany(o => new[] { o.Item1, o.Item2, o.Item3 }).ToArray(), offsets.Length, 3).To(device);
+            float[] flat = offsets.SelectMany(o => new[] { o.Item1, o.Item2, o.Item3 }).ToArray();
+            Tensor palette = Tensor.FromArray(flat, offsets.Length, 3).To(device);
             Tensor squared = palette.Square().Sum(1, keepDim: true);
             Tensor dot = palette.Matmul(d);
             Tensor blend = (dot / squared).Clamp(0, 1);
@@ -115,7 +118,8 @@ public static class SoftVerifier
             Tensor coverage = F.Softmax(residual.Neg() / ColourTemperature, 0) * blend; // [K, N]
             Tensor covered = coverage.Sum(0);                                           // [N]
 
-            // Supports: one row per component (core and ring), then the covered pixels outside all of them.
+            // Supports: one row per component (core and ring), then the covered pixels outside all of them (that last row
+            // is left 0 here, which also keeps the tensor non-empty when nothing was found, and built from `covered` below).
             var support = new float[(seg.Segments.Count + 1) * n];
             for (int j = 0; j < seg.Segments.Count; j++)
                 foreach (int i in seg.Segments[j].Core.Concat(seg.Segments[j].Ring)) support[j * n + i] = 1;
@@ -125,7 +129,7 @@ public static class SoftVerifier
             Tensor weights = torch.Cat([supports.Narrow(0, 0, seg.Segments.Count), rest.Unsqueeze(0)]) * covered; // [J, N]
 
             Tensor mass = weights.Sum(1).ClampMin(1e-6);
-            Tensor colour = weights.Matmul(coverage.T) / (coverage.Sum(0) * weights).Sum(1, keepDim: true).ClampMin(1e-6);
+            Tensor colour = weights.Matmul(coverage.T) / (weights * covered).Sum(1, keepDim: true).ClampMin(1e-6);
             // Pixel centres, as the detector measures them.
             var xs = new float[n];
             var ys = new float[n];

@@ -82,6 +82,22 @@ public class SoftVerifierTests
     }
 
     [Fact]
+    public void AnEmptyCanvasIsUnlikelyButKeepsAGradient()
+    {
+        using var scope = torch.NewDisposeScope();
+        var (r, g, b) = Palette.BackgroundUnit;
+        var data = new float[3 * 64 * 64];
+        for (int i = 0; i < data.Length; i += 3) (data[i], data[i + 1], data[i + 2]) = (r, g, b);
+        // Generated backgrounds are never flat; on an exactly flat one every blend weight sits at its clamp.
+        Tensor blank = Degradations.AddNoise(new RgbImage(64, 64, data), 0.02, 1).ToTensor().RequiresGrad_(true);
+        Tensor logp = SoftVerifier.LogProbability(blank, CaptionParser.Parse("a red circle"));
+        Assert.True(double.IsFinite(logp.ToDouble()) && logp.ToDouble() < Math.Log(0.01), $"log P {logp.ToDouble()}");
+        logp.Backward();
+        Assert.True(blank.Grad!.IsFinite().All().ToBoolean());
+        Assert.True(blank.Grad!.Abs().Sum().ToDouble() > 0, "nothing to climb from an empty image");
+    }
+
+    [Fact]
     public void TheRewardScoresBatchesAndLoadsByName()
     {
         using var scope = torch.NewDisposeScope();
