@@ -36,6 +36,7 @@ public sealed class AestheticReward : IRewardModel
     public bool IsDifferentiable => true;
     public ClipModel Clip => _clip;
     public AestheticMlp Mlp => _mlp;
+    public IReadOnlyList<Torch.NN.Module> Modules => [_clip, _mlp];
 
     /// <summary>Loads the directory layout described on the class.</summary>
     public static AestheticReward FromPretrained(string directory, string name = "aesthetic")

@@ -13,6 +13,7 @@ namespace Align.Rewards;
 public sealed class ClipScoreReward(ClipModel model, ClipTokenizer tokenizer, string name = "clip-score") : IRewardModel
 {
     public ClipModel Model => model;
+    public IReadOnlyList<Torch.NN.Module> Modules => [model];
     public string Name => name;
     public bool IsDifferentiable => true;
 

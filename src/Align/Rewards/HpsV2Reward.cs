@@ -25,6 +25,7 @@ public sealed class HpsV2Reward(ClipModel model, ClipTokenizer tokenizer, string
     public const string WeightsFileName = "open_clip_model.safetensors";
 
     public ClipModel Model => model;
+    public IReadOnlyList<Torch.NN.Module> Modules => [model];
     public string Name => name;
     public bool IsDifferentiable => true;
 

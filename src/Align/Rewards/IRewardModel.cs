@@ -16,4 +16,8 @@ public interface IRewardModel : IDisposable
 
     /// <returns>[B] float32 scores on the images' device; NaN where the reward cannot judge that prompt</returns>
     Tensor Score(Tensor images, IReadOnlyList<string> prompts);
+
+    /// <summary>The modules holding the reward's weights (none for rewards computed from the pixels alone), which
+    /// <see cref="RewardModels.Freeze"/> freezes and <see cref="RewardModels.Load"/> moves to the device.</summary>
+    IReadOnlyList<Torch.NN.Module> Modules => [];
 }

@@ -18,6 +18,7 @@ public sealed class ImageTextMatchingReward(ClipModel clip, ImageTextMatchingHea
 
     public ClipModel Clip => clip;
     public ImageTextMatchingHead Head => head;
+    public IReadOnlyList<Torch.NN.Module> Modules => [clip, head];
     public ClipTokenizer Tokenizer => tokenizer;
     public string Name => name;
     public bool IsDifferentiable => true;

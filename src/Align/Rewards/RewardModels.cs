@@ -13,19 +13,9 @@ public static class RewardModels
     /// </summary>
     public static IRewardModel Freeze(IRewardModel reward)
     {
-        foreach (Torch.NN.Module m in Modules(reward)) m.Eval().RequiresGrad_(false);
+        foreach (Torch.NN.Module m in reward.Modules) m.Eval().RequiresGrad_(false);
         return reward;
     }
-
-    // The modules that hold a reward's weights (none for the verifier or an ensemble, which own none).
-    private static Torch.NN.Module[] Modules(IRewardModel reward) => reward switch
-    {
-        ClipScoreReward c => [c.Model],
-        HpsV2Reward h => [h.Model],
-        AestheticReward a => [a.Clip, a.Mlp],
-        ImageTextMatchingReward m => [m.Clip, m.Head],
-        _ => [],
-    };
 
     /// <summary>
     /// Recognises, in this order: <c>itm_head/config.json</c> → <see cref="ImageTextMatchingReward"/>;
@@ -57,7 +47,7 @@ public static class RewardModels
         if (device == Device.CPU) return reward;
         try
         {
-            foreach (Torch.NN.Module m in Modules(reward)) m.To(device);
+            foreach (Torch.NN.Module m in reward.Modules) m.To(device);
             return reward;
         }
         catch
