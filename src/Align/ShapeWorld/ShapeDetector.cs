@@ -176,15 +176,14 @@ public static class ShapeDetector
             cx / w, cy / h, m / n);
     }
 
-    /// <summary>How much of the colour offset <paramref name="d"/> the pixel offset (r, g, b) holds: its projection, clamped to [0, 1].</summary>
-    public static float Coverage(float r, float g, float b, (float, float, float) d)
+    private static float Coverage(float r, float g, float b, (float, float, float) d)
     {
         float dd = d.Item1 * d.Item1 + d.Item2 * d.Item2 + d.Item3 * d.Item3;
         return Math.Clamp((r * d.Item1 + g * d.Item2 + b * d.Item3) / dd, 0f, 1f);
     }
 
     // Objects cover well under half the canvas, so the per-channel median is the background.
-    public static float[] EstimateBackground(float[] px, int n)
+    private static float[] EstimateBackground(float[] px, int n)
     {
         var channel = new float[n];
         var bg = new float[3];
