@@ -59,11 +59,12 @@ public static class RewardModels
 
     /// <summary>The rewards that need no files, by the name that stands for a directory: the ShapeWorld verifier and its
     /// differentiable relaxation.</summary>
-    public static readonly IReadOnlyList<string> BuiltInNames = ["shapeworld-verifier", ShapeWorldSoftVerifierReward.DefaultName];
+    public static readonly IReadOnlyList<string> BuiltInNames = [ShapeWorldVerifierReward.DefaultName, ShapeWorldSoftVerifierReward.DefaultName];
 
-    private static IRewardModel? BuiltIn(string id, string name) => id switch
+    /// <summary>The built-in reward <paramref name="id"/> (one of <see cref="BuiltInNames"/>) named <paramref name="name"/>, or null.</summary>
+    public static IRewardModel? BuiltIn(string id, string name) => id switch
     {
-        "shapeworld-verifier" => new ShapeWorldVerifierReward(name),
+        ShapeWorldVerifierReward.DefaultName => new ShapeWorldVerifierReward(name),
         ShapeWorldSoftVerifierReward.DefaultName => new ShapeWorldSoftVerifierReward(name),
         _ => null,
     };

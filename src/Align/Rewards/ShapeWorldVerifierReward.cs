@@ -7,8 +7,10 @@ namespace Align.Rewards;
 /// The ShapeWorld verifier as a reward: 1 when the image passes the prompt's check, 0 when it fails, NaN when the prompt is
 /// not a ShapeWorld caption. Reads pixels, so not differentiable.
 /// </summary>
-public sealed class ShapeWorldVerifierReward(string name = "shapeworld-verifier") : IRewardModel
+public sealed class ShapeWorldVerifierReward(string name = ShapeWorldVerifierReward.DefaultName) : IRewardModel
 {
+    public const string DefaultName = "shapeworld-verifier";
+
     public string Name => name;
     public bool IsDifferentiable => false;
 

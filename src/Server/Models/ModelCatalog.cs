@@ -85,11 +85,10 @@ public sealed class ModelCatalog : IDisposable
 
     private static IRewardModel LoadReward(RewardOptions r) => r.Kind switch
     {
-        "shapeworld-verifier" => new ShapeWorldVerifierReward(r.Name),
-        "shapeworld-soft-verifier" => new ShapeWorldSoftVerifierReward(r.Name),
         "" or "model" or "clip" => RewardModels.Freeze(RewardModels.Load(
             r.Path ?? throw new InvalidOperationException($"reward {r.Name}: Path is required for a reward model"), r.Name, Device.Parse(r.Device))),
-        _ => throw new InvalidOperationException($"reward {r.Name}: unknown Kind '{r.Kind}' (model, shapeworld-verifier, shapeworld-soft-verifier)"),
+        _ => RewardModels.BuiltIn(r.Kind, r.Name)
+            ?? throw new InvalidOperationException($"reward {r.Name}: unknown Kind '{r.Kind}' (model, {string.Join(", ", RewardModels.BuiltInNames)})"),
     };
 
     private static DType ParseDType(string text) => text.ToLowerInvariant() switch
