@@ -19,8 +19,8 @@ public static class ShapeDetector
     /// 0 for the square and −1/(48π²) ≈ −0.0021 for the disc.</summary>
     public const double TriangleSkew = 0.0085, SquareCumulant = -0.00106;
 
-    /// <summary>Pixels this far around a component count towards its mass (blurred edges spill that far).</summary>
-    public const int Ring = 2;
+    // Pixels this far around a component count towards its mass (blurred edges spill that far).
+    private const int Ring = 2;
 
     public static IReadOnlyList<Detection> Detect(Tensor image) => Detect(RgbImage.FromTensor(image));
 
@@ -45,7 +45,7 @@ public static class ShapeDetector
         int w = image.Width, h = image.Height, n = w * h;
         float[] px = image.Data;
         var bg = EstimateBackground(px, n);
-        var palette = PaletteOffsets(bg);
+        var palette = Vocabulary.Colours.Select(c => Palette.Unit(c)).Select(c => (c.R - bg[0], c.G - bg[1], c.B - bg[2])).ToArray();
 
         var label = new int[n];
         var alpha = new float[n];
@@ -123,19 +123,15 @@ public static class ShapeDetector
             }
             segments.Add(new ImageSegment(colour, core.ToArray(), ring.ToArray()));
         }
-        return new Segmentation(w, h, bg, alpha, segments);
+        return new Segmentation(w, h, bg, palette, alpha, segments);
     }
-
-    /// <summary>The palette's colours as offsets from the background, in <see cref="Vocabulary.Colours"/> order.</summary>
-    public static (float, float, float)[] PaletteOffsets(float[] background) =>
-        Vocabulary.Colours.Select(c => Palette.Unit(c)).Select(c => (c.R - background[0], c.G - background[1], c.B - background[2])).ToArray();
 
     // Mass: the component's coverage plus the partial coverage of its colour in the ring around it (blurred edges).
     private static Detection? Measure(RgbImage image, Segmentation segmentation, ImageSegment segment)
     {
         int w = segmentation.Width, h = segmentation.Height, n = w * h;
         float[] px = image.Data, bg = segmentation.Background;
-        var c = PaletteOffsets(bg)[segment.Colour];
+        var c = segmentation.Palette[segment.Colour];
         int x0 = w, y0 = h, x1 = -1, y1 = -1;
         foreach (int i in segment.Core)
         {
@@ -197,9 +193,10 @@ public static class ShapeDetector
     }
 }
 
-/// <summary>What <see cref="ShapeDetector.Segment"/> found: the background (RGB in [0, 1]), each pixel's coverage by its
-/// nearest palette colour, and the objects.</summary>
-public sealed record Segmentation(int Width, int Height, float[] Background, float[] Alpha, IReadOnlyList<ImageSegment> Segments);
+/// <summary>What <see cref="ShapeDetector.Segment"/> found: the background (RGB in [0, 1]), the palette's colours as offsets
+/// from it (in <see cref="Vocabulary.Colours"/> order), each pixel's coverage by its nearest palette colour, and the objects.</summary>
+public sealed record Segmentation(int Width, int Height, float[] Background, (float R, float G, float B)[] Palette, float[] Alpha,
+    IReadOnlyList<ImageSegment> Segments);
 
 /// <summary>One object's pixels (indices y·W + x): the connected core of its colour (<see cref="Vocabulary.Colours"/> index)
 /// and the ring around it where its edges blur into the background.</summary>

@@ -33,14 +33,6 @@ public static class SoftVerifier
     // object keeps a usable log-gradient instead of rounding 1 − q to 1.
     private const double Floor = 1e-12;
 
-    /// <summary>log P(pass) for a batch of images [B, 3, H, W] in [0, 1], one spec each: [B] float32, in the graph.</summary>
-    public static Tensor LogProbability(Tensor images, IReadOnlyList<Spec> specs)
-    {
-        if (images.Dim != 4 || images.Size(1) != 3) throw new ArgumentException($"expected images [B, 3, H, W], got [{string.Join(", ", images.Shape)}]", nameof(images));
-        if (images.Size(0) != specs.Count) throw new ArgumentException($"{images.Size(0)} images but {specs.Count} specs", nameof(specs));
-        return torch.Stack(specs.Select((s, i) => LogProbability(images[i], s)).ToArray());
-    }
-
     /// <summary>log P(pass) of one image [3, H, W] in [0, 1]: a scalar float32 tensor in the graph.</summary>
     public static Tensor LogProbability(Tensor image, Spec spec)
     {
@@ -108,9 +100,8 @@ public static class SoftVerifier
             Tensor x = image.Float().Reshape(3, n);
             Tensor bg = Tensor.FromArray(seg.Background, 3, 1).To(device);
             Tensor d = x - bg;
-            var offsets = ShapeDetector.PaletteOffsets(seg.Background);
-            float[] flat = offsets.SelectMany(o => new[] { o.Item1, o.Item2, o.Item3 }).ToArray();
-            Tensor palette = Tensor.FromArray(flat, offsets.Length, 3).To(device);
+            float[] flat = seg.Palette.SelectMany(o => new[] { o.R, o.G, o.B }).ToArray();
+            Tensor palette = Tensor.FromArray(flat, seg.Palette.Length, 3).To(device);
             Tensor squared = palette.Square().Sum(1, keepDim: true);
             Tensor dot = palette.Matmul(d);
             Tensor blend = (dot / squared).Clamp(0, 1);
