@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using Align.Adapters;
 using Align.Pipelines;
 using Align.Rewards;
 using Torch;
@@ -55,9 +54,6 @@ internal static class DraftCommand
                 LoraDecay = result.GetValue(decay),
             };
             draft.Validate();
-            string[] others = settings.Targets.Keys.Where(c => c != AdapterKeys.UNet).ToArray();
-            if (others.Length > 0)
-                throw new ArgumentException($"--targets: DRaFT trains UNet layers only (prompts are encoded without grad), not {string.Join(", ", others)}");
             if (settings.Batch < 1) throw new ArgumentException($"--batch must be at least 1, got {settings.Batch}");
 
             RewardSpec[] specs = (result.GetValue(rewards) ?? []) is { Length: > 0 } given ? given.Select(RewardSpec.Parse).ToArray() : [DefaultReward(settings.Model)];

@@ -45,17 +45,18 @@ public sealed class DraftObjectiveTests : IDisposable
         new() { SampleSteps = Steps, K = k, Guidance = Guidance, Size = Size, GradientCheckpointing = checkpointing, Lv = lv, KlWeight = kl };
 
     // Every LoRA gradient, flattened into one vector, after a fresh backward pass of `backward`.
-    private Tensor Gradient(Action backward)
+    private Tensor Gradient(Action backward, LoraAdapter? adapter = null)
     {
+        adapter ??= _adapter;
         using (Autograd.NoGrad())
-            foreach (Tensor p in _adapter.Parameters()) p.Grad = null;
+            foreach (Tensor p in adapter.Parameters()) p.Grad = null;
         backward();
-        Tensor[] grads = _adapter.Parameters().Select(p => p.Grad ?? throw new InvalidOperationException("a LoRA tensor got no gradient")).ToArray();
+        Tensor[] grads = adapter.Parameters().Select(p => p.Grad ?? throw new InvalidOperationException("a LoRA tensor got no gradient")).ToArray();
         return torch.Cat(grads.Select(g => g.Flatten()).ToArray()).Clone();
     }
 
-    private Tensor DraftGradient(DraftSettings settings) =>
-        Gradient(() => DraftObjective.Backward(_pipeline, _adapter, _rewards, [Prompt], [3], settings, new Generator(9)));
+    private Tensor DraftGradient(DraftSettings settings, LoraAdapter? adapter = null) =>
+        Gradient(() => DraftObjective.Backward(_pipeline, adapter ?? _adapter, _rewards, [Prompt], [3], settings, new Generator(9)), adapter);
 
     private static double RelativeDifference(Tensor a, Tensor b) => (a - b).Norm().ToDouble() / Math.Max(a.Norm().ToDouble(), 1e-30);
 
@@ -96,7 +97,7 @@ public sealed class DraftObjectiveTests : IDisposable
     {
         using var scope = torch.NewDisposeScope();
         Tensor draft = DraftGradient(Settings(k: 1));
-        Tensor byHand = Gradient(HandWrittenLastStepBackward);
+        Tensor byHand = Gradient(() => HandWrittenLastStepBackward(_adapter));
         double difference = RelativeDifference(byHand, draft);
         Assert.True(draft.Norm().ToDouble() > 0, "no gradient");
         Assert.True(difference < 1e-5, $"DRaFT-1's gradient differs from the hand-written one by {difference:G3} (relative)");
@@ -107,35 +108,66 @@ public sealed class DraftObjectiveTests : IDisposable
     }
 
     // The diffusers loop written out: T − 1 Euler steps without grad, then the last one with grad from the detached
-    // sample, decode, CLIP score, −score backward, all with the adapter applied.
-    private void HandWrittenLastStepBackward()
+    // sample, decode, CLIP score, −score backward, all with the adapter applied (to the prompt's encoding too, with grad
+    // in the last step, which is how a text-encoder LoRA gets its gradient).
+    private void HandWrittenLastStepBackward(LoraAdapter adapter)
     {
         using var scope = torch.NewDisposeScope();
         var request = new TextToImageRequest(Prompt, [3], Size, Size, Steps, Guidance);
         IScheduler scheduler = _pipeline.NewScheduler();
         scheduler.SetTimesteps(Steps);
-        Tensor context;
-        using (Autograd.NoGrad())
-        using (PromptEmbeddings prompt = _sd.Prompts.EncodeWeighted(Prompt, null, guidance: true))
-            context = torch.Cat([prompt.Unconditional!, prompt.Conditional]).Clone();
+        Tensor Context()
+        {
+            PromptEmbeddings prompt = _sd.Prompts.EncodeWeighted(Prompt, null, guidance: true, differentiable: true);
+            return torch.Cat([prompt.Unconditional!, prompt.Conditional]);
+        }
         Tensor x = _pipeline.InitialLatents(request) * scheduler.InitNoiseSigma;
-        Tensor Denoise(int i, Tensor sample)
+        Tensor Denoise(int i, Tensor sample, Tensor context)
         {
             double t = scheduler.Timesteps[i];
             Tensor output = _sd.UNet.Forward(scheduler.ScaleModelInput(torch.Cat([sample, sample]), t), torch.Scalar(t, scheduler.TimestepDType), context);
             Tensor[] parts = output.Chunk(2);
             return scheduler.Step(parts[0] + (parts[1] - parts[0]) * Guidance, t, sample).PrevSample;
         }
-        using (_sd.Adapters.Activate(_adapter, 1.0))
+        using (_sd.Adapters.Activate(adapter, 1.0))
         {
             using (Autograd.NoGrad())
-                for (int i = 0; i < Steps - 1; i++) x = Denoise(i, x);
+            {
+                Tensor context = Context();
+                for (int i = 0; i < Steps - 1; i++) x = Denoise(i, x, context);
+            }
             using (Autograd.EnableGrad())
             {
-                Tensor image = _pipeline.Decode(Denoise(Steps - 1, x.Detach())).Images;
+                Tensor image = _pipeline.Decode(Denoise(Steps - 1, x.Detach(), Context())).Images;
                 (-_rewardModels[0].Score(image, [Prompt]).Mean()).Backward();
             }
         }
+    }
+
+    [Fact]
+    public void TextEncoderTargetsLearnThroughTheAdaptedPromptEncoding()
+    {
+        using var scope = torch.NewDisposeScope();
+        var config = new LoraConfig
+        {
+            Rank = 2, Alpha = 4,
+            Targets = new Dictionary<string, IReadOnlyList<string>> { [AdapterKeys.UNet] = LoraConfig.UNetAttention, [AdapterKeys.TextEncoder] = LoraConfig.TextEncoderAttention },
+        };
+        using LoraAdapter adapter = _sd.Adapters.CreateTrainable("draft-text", config, new Generator(5));
+        using (var g = new Generator(7))
+        using (Autograd.NoGrad())
+            foreach (LoraLayer layer in adapter.Layers.Values) layer.B.Normal_(0, 0.05, g);
+
+        Tensor draft = DraftGradient(Settings(k: 1), adapter);
+        Tensor byHand = Gradient(() => HandWrittenLastStepBackward(adapter), adapter);
+        double difference = RelativeDifference(byHand, draft);
+        Assert.True(difference < 1e-5, $"DRaFT-1's gradient with text-encoder targets differs from the hand-written one by {difference:G3} (relative)");
+        foreach ((string key, LoraLayer layer) in adapter.Layers.Where(l => AdapterKeys.IsTextEncoder(l.Key)))
+            Assert.True(layer.A.Grad!.Abs().Max().ToDouble() > 0 && layer.B.Grad!.Abs().Max().ToDouble() > 0, $"text-encoder LoRA {key} got no gradient");
+
+        // DRaFT-LV back-propagates once per re-noised copy: each needs its own prompt encoding.
+        Tensor lv = DraftGradient(Settings(k: 1, lv: 2), adapter);
+        Assert.True(lv.Norm().ToDouble() > 0, "DRaFT-LV gave no gradient with text-encoder targets");
     }
 
     [Theory]

@@ -20,12 +20,14 @@ public sealed class PromptEncoder(IReadOnlyList<(ClipTokenizer Tokenizer, ClipTe
     /// token's hidden state is multiplied by its weight and the whole embedding rescaled to its original mean
     /// (AUTOMATIC1111's method). A prompt whose weights are all 1 encodes exactly as its plain text.
     /// </summary>
+    /// <param name="differentiable">encode in the caller's grad mode (gradients reach the text encoders and their
+    /// adapters: DRaFT with text-encoder targets) rather than without grad</param>
     /// <exception cref="ArgumentException">bad weighting syntax</exception>
-    public PromptEmbeddings EncodeWeighted(string prompt, string? negative, bool guidance, int? clipSkip = null)
+    public PromptEmbeddings EncodeWeighted(string prompt, string? negative, bool guidance, int? clipSkip = null, bool differentiable = false)
     {
         WeightedPrompt p = PromptWeights.Parse(prompt);
         WeightedPrompt? n = negative is null ? null : PromptWeights.Parse(negative);
-        return Encode(p.Text, p.IsPlain ? null : p, n?.Text, n is null || n.IsPlain ? null : n, guidance, clipSkip);
+        return Encode(p.Text, p.IsPlain ? null : p, n?.Text, n is null || n.IsPlain ? null : n, guidance, clipSkip, differentiable);
     }
 
     /// <summary>
@@ -42,10 +44,10 @@ public sealed class PromptEncoder(IReadOnlyList<(ClipTokenizer Tokenizer, ClipTe
     }
 
     private PromptEmbeddings Encode(string prompt, WeightedPrompt? promptWeights, string? negative, WeightedPrompt? negativeWeights,
-        bool guidance, int? clipSkip)
+        bool guidance, int? clipSkip, bool differentiable = false)
     {
         using var scope = torch.NewDisposeScope();
-        using var noGrad = Autograd.NoGrad();
+        using var noGrad = differentiable ? null : Autograd.NoGrad();
         (Tensor cond, Tensor? pooled) = EncodeOne(prompt, promptWeights, clipSkip);
         Tensor? uncond = null, negPooled = null;
         if (guidance)

@@ -116,7 +116,10 @@ public sealed class TextToImagePipeline
     /// Validates a batch of requests (see <see cref="Generate(IReadOnlyList{TextToImageRequest}, Tensor?, Action{StepProgress}?, CancellationToken)"/>),
     /// encodes their prompts (without grad, under the adapters active now) and sets up a scheduler: a run whose steps the caller drives.
     /// </summary>
-    public DenoisingRun Prepare(IReadOnlyList<TextToImageRequest> requests)
+    /// <param name="differentiablePrompts">encode the prompts in the caller's grad mode and bypass the prompt cache, so a
+    /// loss over the run's steps reaches the text encoders' adapters (a backward pass through them frees their graph:
+    /// prepare one run per backward)</param>
+    public DenoisingRun Prepare(IReadOnlyList<TextToImageRequest> requests, bool differentiablePrompts = false)
     {
         if (requests.Count == 0) throw new ArgumentException("at least one request is needed", nameof(requests));
         foreach (TextToImageRequest each in requests) Validate(each);
@@ -129,10 +132,10 @@ public sealed class TextToImagePipeline
         try
         {
             using var scope = torch.NewDisposeScope();
-            using var noGrad = Autograd.NoGrad();
+            using var noGrad = differentiablePrompts ? null : Autograd.NoGrad();
             foreach (TextToImageRequest q in requests)
-                prompts.Add(Prompts?.Get(q.Prompt, q.NegativePrompt, guidance, q.ClipSkip, Model.Adapters.TextEncoderState)
-                            ?? Model.Prompts.EncodeWeighted(q.Prompt, q.NegativePrompt, guidance, q.ClipSkip));
+                prompts.Add((differentiablePrompts ? null : Prompts?.Get(q.Prompt, q.NegativePrompt, guidance, q.ClipSkip, Model.Adapters.TextEncoderState))
+                            ?? Model.Prompts.EncodeWeighted(q.Prompt, q.NegativePrompt, guidance, q.ClipSkip, differentiablePrompts));
             Tensor context = PerImage(requests, prompts, p => p.Conditional);
             if (guidance) context = torch.Cat([PerImage(requests, prompts, p => p.Unconditional!), context]);
             AddedConditions? added = Model.IsXL ? AddedConditions(requests, prompts, guidance) : null;

@@ -13,6 +13,8 @@ namespace Training.Draft;
 /// finished sample to the last timestep n times and denoises each once with grad, averaging the loss over the n.
 /// Regularisers: the mean squared difference between the adapted and the base model's guided noise predictions at the
 /// grad steps (a KL between their Gaussian transitions up to a factor), and an L2 penalty on the LoRA's weight deltas.
+/// An adapter on the text encoders samples with its own prompt encoding and learns through it: the grad steps encode the
+/// prompts with grad, so the reward's gradient reaches the text encoders' LoRA through the UNet's cross-attention.
 /// </summary>
 public static class DraftObjective
 {
@@ -25,15 +27,18 @@ public static class DraftObjective
     {
         s.Validate();
         if (!rewards.IsDifferentiable) throw new ArgumentException("DRaFT needs differentiable rewards");
-        if (adapter.TouchesTextEncoders)
-            throw new ArgumentException($"adapter '{adapter.Name}' changes a text encoder: DRaFT encodes prompts without grad, so train UNet targets only");
         if (prompts.Count != seeds.Count || prompts.Count == 0) throw new ArgumentException($"{prompts.Count} prompts and {seeds.Count} seeds: give one seed per prompt");
         StableDiffusionModel model = pipeline.Model;
         int size = s.Size ?? model.DefaultSize;
         var requests = prompts.Select((p, j) => new TextToImageRequest(p, [seeds[j]], size, size, s.SampleSteps, s.Guidance)).ToArray();
 
         using var scope = torch.NewDisposeScope();
+        // The prompts encoded by the base text encoders. An adapter that changes the text encoders samples with its own
+        // encoding instead (afresh: its weights change every step), and its grad steps encode once more with grad.
+        bool textTargets = adapter.TouchesTextEncoders;
         using DenoisingRun run = pipeline.Prepare(requests);
+        using DenoisingRun? adaptedRun = textTargets ? PrepareAdapted(pipeline, adapter, requests) : null;
+        DenoisingRun sampling = adaptedRun ?? run;
         int steps = run.Steps, first = s.FirstGradStep;
 
         // Without grad, adapter on: where the grad steps start (one start, or DRaFT-LV's n re-noised copies), and for the
@@ -43,15 +48,15 @@ public static class DraftObjective
         using (model.Adapters.Activate(adapter, 1.0))
         using (Autograd.NoGrad())
         {
-            Tensor x = run.StartLatents();
+            Tensor x = sampling.StartLatents();
             if (s.Lv > 0)
             {
-                Tensor finished = run.Run(0, steps, x);
+                Tensor finished = sampling.Run(0, steps, x);
                 starts = Enumerable.Range(0, s.Lv)
-                    .Select(_ => run.AddNoise(finished, torch.Randn(finished.Shape, noise).To(finished.Device), first)).ToArray();
+                    .Select(_ => sampling.AddNoise(finished, torch.Randn(finished.Shape, noise).To(finished.Device), first)).ToArray();
             }
-            else starts = [run.Run(0, first, x)];
-            if (s.KlWeight > 0) inputs = starts.Select(start => GradStepInputs(run, start, first)).ToArray();
+            else starts = [sampling.Run(0, first, x)];
+            if (s.KlWeight > 0) inputs = starts.Select(start => GradStepInputs(sampling, start, first)).ToArray();
         }
 
         // Without grad, adapters off: the base model's predictions at those inputs.
@@ -69,13 +74,16 @@ public static class DraftObjective
             for (int c = 0; c < starts.Length; c++)
             {
                 using var copyScope = torch.NewDisposeScope();
+                // Each backward frees the graph it ran through, the prompt encoding's included: one encoding per copy.
+                using DenoisingRun? gradRun = textTargets ? pipeline.Prepare(requests, differentiablePrompts: true) : null;
+                DenoisingRun grad = gradRun ?? run;
                 // A new leaf: nothing flows into the steps before. It requires grad under checkpointing only because a
                 // checkpointed call back-propagates (into the LoRA too) only when one of its inputs requires grad.
                 Tensor x = starts[c].Detach().RequiresGrad_(s.GradientCheckpointing);
                 Tensor? kl = null;
                 for (int i = first; i < steps; i++)
                 {
-                    DenoisingStep step = run.Step(i, x, s.GradientCheckpointing);
+                    DenoisingStep step = grad.Step(i, x, s.GradientCheckpointing);
                     if (baseNoise is not null)
                     {
                         Tensor d = F.MseLoss(step.Noise, baseNoise[c][i - first]);
@@ -107,6 +115,14 @@ public static class DraftObjective
             }
         }
         return totals.Values;
+    }
+
+    // The requests' conditioning as the adapted text encoders give it, without grad.
+    private static DenoisingRun PrepareAdapted(TextToImagePipeline pipeline, LoraAdapter adapter, IReadOnlyList<TextToImageRequest> requests)
+    {
+        using var activation = pipeline.Model.Adapters.Activate(adapter, 1.0);
+        using var noGrad = Autograd.NoGrad();
+        return pipeline.Prepare(requests, differentiablePrompts: true);
     }
 
     // The input of each grad step from `start`, running the steps (without grad) to find them.
