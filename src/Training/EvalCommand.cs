@@ -3,6 +3,7 @@ using System.Text.Json;
 using Align.Pipelines;
 using Align.Rewards;
 using Align.ShapeWorld;
+using Training.Adapters;
 using Training.Evaluation;
 
 namespace Training;
@@ -27,9 +28,10 @@ internal static class EvalCommand
             DefaultValueFactory = _ => "base",
         };
         var device = new Option<string>("--device") { Description = "cpu or cuda:N", DefaultValueFactory = _ => "cpu" };
+        var adapters = new AdapterChoiceOption();
         var command = new Command("eval", "Evaluate a model on ShapeWorld: per-category verifier accuracy, mean CLIP reward, images/second")
         {
-            model, reward, prompts, seeds, steps, guidance, split, output, threads, method, device,
+            model, reward, prompts, seeds, steps, guidance, split, output, threads, method, device, adapters.Option,
         };
         command.SetAction(result =>
         {
@@ -38,6 +40,8 @@ internal static class EvalCommand
             TextWriter o = result.InvocationConfiguration.Output;
             var target = Torch.Device.Parse(result.GetValue(device)!);
             using StableDiffusionModel sd = StableDiffusionModel.Load(result.GetValue(model)!, target).Freeze();
+            using ChosenAdapters applied = adapters.Load(result, sd);
+            using var activation = sd.Adapters.Activate(applied.Items);
             string? rewardDir = result.GetValue(reward);
             using IRewardModel? rewardModel = rewardDir is null ? null : RewardModels.Freeze(RewardModels.Load(rewardDir, "reward", target));
             EvalMethod evalMethod = EvalMethod.Parse(result.GetValue(method)!, rewardModel);
@@ -45,7 +49,7 @@ internal static class EvalCommand
             string? outDir = result.GetValue(output);
             EvalResult r = new ShapeWorldEval(new TextToImagePipeline(sd, new PromptCache(sd.Prompts, 256)), rewardModel, evalMethod).Run(plan, outDir, o.WriteLine);
             o.WriteLine();
-            o.WriteLine($"method: {r.Method}");
+            o.WriteLine($"method: {r.Method}{string.Concat(applied.Items.Select(a => $" + {a.Adapter.Name} ({a.Weight:G4})"))}");
             o.WriteLine($"{"category",-20} {"images",7} {"accuracy",9} {"reward",8}");
             foreach (CategoryResult c in r.Categories.Append(r.Overall))
                 o.WriteLine($"{c.Category,-20} {c.Images,7} {c.Accuracy,9:P1} {(c.MeanReward is double m ? m.ToString("F3") : "—"),8}");
@@ -53,7 +57,7 @@ internal static class EvalCommand
             if (outDir is not null)
             {
                 Directory.CreateDirectory(outDir);
-                File.WriteAllText(Path.Combine(outDir, "eval.json"), JsonSerializer.Serialize(new { plan, result = r },
+                File.WriteAllText(Path.Combine(outDir, "eval.json"), JsonSerializer.Serialize(new { plan, adapters = applied.Describe(), result = r },
                     new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
             }
             return 0;

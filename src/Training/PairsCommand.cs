@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Align.Pipelines;
+using Training.Adapters;
 using Training.Preferences;
 
 namespace Training;
@@ -35,9 +36,11 @@ internal static class PairsCommand
         var firstSeed = new Option<long>("--first-seed") { Description = "noise seed of the first image; image k uses first-seed + k", DefaultValueFactory = _ => 0 };
         var device = new Option<string>("--device") { Description = "cpu or cuda:N", DefaultValueFactory = _ => "cpu" };
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 0 };
+        var adapters = new AdapterChoiceOption();
         var command = new Command("pairs", "Build a preference set (JSONL + PNGs) from a model's own samples judged by the ShapeWorld verifier or a reward")
         {
             model, output, prompts, seeds, steps, guidance, categories, cross, reward, maxPairs, margin, promptSeed, firstSeed, device, threads,
+            adapters.Option,
         };
         command.SetAction(result =>
         {
@@ -51,6 +54,8 @@ internal static class PairsCommand
             if (!plan.Cross && plan.Seeds < 2) throw new ArgumentException("--seeds must be at least 2: a pair needs two images of a prompt");
             var target = Torch.Device.Parse(result.GetValue(device)!);
             using StableDiffusionModel sd = StableDiffusionModel.Load(result.GetValue(model)!, target).Freeze();
+            using ChosenAdapters applied = adapters.Load(result, sd);
+            using var activation = sd.Adapters.Activate(applied.Items);
             using IImageJudge judge = result.GetValue(reward) is string dir ? RewardJudge.Load(dir, target) : new VerifierJudge();
             var pipeline = new TextToImagePipeline(sd, new PromptCache(sd.Prompts, 256));
             string outDir = result.GetValue(output)!;
@@ -64,7 +69,7 @@ internal static class PairsCommand
             o.WriteLine($"{"total",-20} {summary.Categories.Sum(c => c.Prompts),7} {summary.Categories.Sum(c => c.PromptsKept),5} " +
                         $"{summary.Categories.Sum(c => c.Images),7} {"",6} {summary.Pairs,6}");
             o.WriteLine($"manifest: {summary.Manifest}");
-            File.WriteAllText(Path.Combine(outDir, "summary.json"), JsonSerializer.Serialize(new { plan, model = result.GetValue(model), summary },
+            File.WriteAllText(Path.Combine(outDir, "summary.json"), JsonSerializer.Serialize(new { plan, model = result.GetValue(model), adapters = applied.Describe(), summary },
                 new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals, Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } }));
             if (summary.Pairs > 0) return 0;
             o.WriteLine("no pairs: every prompt's images agreed (try more --seeds or --prompts-per-category, or other --categories)");

@@ -18,7 +18,7 @@ try
     return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
 catch (Exception e) when (e is ArgumentException or Align.Models.ModelLoadException or FileNotFoundException or DirectoryNotFoundException
-                              or InvalidDataException)
+                              or InvalidDataException or Align.Adapters.AdapterLoadException)
 {
     // a bad setting or input: one line naming it, not a stack trace
     Console.Error.WriteLine($"align-train: {e.Message}");
