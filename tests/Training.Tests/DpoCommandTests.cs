@@ -20,6 +20,54 @@ public sealed class DpoCommandTests : IDisposable
     ];
 
     [Fact]
+    public void StartsFromAnotherAdaptersWeights()
+    {
+        TestFiles.WriteRenderedManifest(Path.Combine(_dir, "data"), 3);
+        // A saved adapter on the same targets at rank 8 but alpha 16 (scale 2, where the run's is 1): B must be rescaled.
+        string init = Path.Combine(_dir, "init");
+        using (StableDiffusionModel model = StableDiffusionModel.Load(TestFiles.EmbeddedModel))
+        {
+            var config = new LoraConfig
+            {
+                Rank = 8, Alpha = 16,
+                Targets = new Dictionary<string, IReadOnlyList<string>> { [AdapterKeys.UNet] = LoraConfig.UNetAttention, [AdapterKeys.TextEncoder] = LoraConfig.TextEncoderAttention },
+            };
+            using LoraAdapter saved = model.Adapters.CreateTrainable("init", config, new Generator(3));
+            using (var g = new Generator(4))
+            using (Autograd.NoGrad())
+                foreach (LoraLayer layer in saved.Layers.Values) layer.B.Normal_(0, 0.1, g);
+            saved.Save(init);
+        }
+        // lr 0: the trained adapter is where it started.
+        string[] args =
+        [
+            "dpo", "--model", TestFiles.EmbeddedModel, "--pairs", Path.Combine(_dir, "data", "pairs.jsonl"), "--out", Path.Combine(_dir, "run"),
+            "--name", "dpo-shapes", "--steps", "1", "--batch", "2", "--lr", "0", "--eval-prompts", "0", "--targets", "unet-attention", "text-attention",
+            "--init-adapter", init,
+        ];
+        (int exit, string output) = TestFiles.AlignTrain(args);
+        Assert.True(exit == 0, output);
+        using (StableDiffusionModel model = StableDiffusionModel.Load(TestFiles.EmbeddedModel))
+        using (LoraAdapter saved = model.Adapters.Load(init))
+        using (LoraAdapter trained = model.Adapters.Load(Path.Combine(_dir, "run", "adapter")))
+        {
+            Assert.Equal(saved.Layers.Keys.Order(), trained.Layers.Keys.Order());
+            foreach ((string key, LoraLayer layer) in saved.Layers)
+            {
+                using Tensor expected = layer.DeltaWeight() * layer.Scale, actual = trained.Layers[key].DeltaWeight() * trained.Layers[key].Scale;
+                double difference = (expected - actual).Abs().Max().ToDouble();
+                Assert.True(difference < 1e-6 && expected.Abs().Max().ToDouble() > 0, $"{key}: the run did not start from the saved adapter (max difference {difference:G3})");
+            }
+        }
+
+        // Another rank: refused, naming the layer and the shapes.
+        (exit, output) = TestFiles.AlignTrain([.. args.Select(a => a == Path.Combine(_dir, "run") ? Path.Combine(_dir, "run4") : a), "--rank", "4"]);
+        Assert.Equal(2, exit);
+        Assert.Contains("--init-adapter", output);
+        Assert.Contains("same --rank", output);
+    }
+
+    [Fact]
     public void TrainsWritesTheAdapterAndResumes()
     {
         TestFiles.WriteRenderedManifest(Path.Combine(_dir, "data"), 3);

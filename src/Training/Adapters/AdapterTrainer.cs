@@ -31,6 +31,7 @@ public static class AdapterTrainer
         using var generator = new Generator(s.Seed);
         var config = new LoraConfig { Rank = s.Rank, Alpha = s.Alpha, Targets = s.Targets };
         using LoraAdapter adapter = model.Adapters.CreateTrainable(s.Name, config, generator, dtype: DType.Float32);
+        if (s.InitAdapter is not null) StartFrom(model, adapter, s.InitAdapter);
         var pipeline = new TextToImagePipeline(model, new PromptCache(model.Prompts, 256));
 
         EvalResult? before = s.EvalPrompts > 0 ? EvaluateOnce(pipeline, s, null, Path.Combine(s.Output, "eval-base"), progress) : null;
@@ -57,6 +58,7 @@ public static class AdapterTrainer
         }
         var hyper = new Dictionary<string, object>(hyperparameters)
         {
+            ["init_adapter"] = s.InitAdapter is null ? "" : Path.GetFullPath(s.InitAdapter),
             ["rank"] = s.Rank, ["alpha"] = s.Alpha ?? s.Rank, ["targets"] = s.Targets, ["learning_rate"] = s.LearningRate, ["steps"] = s.Steps,
             ["batch"] = s.Batch, ["gradient_accumulation"] = s.GradientAccumulation, ["seed"] = s.Seed,
         };
@@ -85,6 +87,38 @@ public static class AdapterTrainer
         }
         return new AdapterRunResult(report, before, after, adapterDirectory, published);
     }
+
+    /// <summary>
+    /// Copies the weights of the adapter at <paramref name="path"/> into <paramref name="trainable"/>: the same layers, ranks
+    /// and shapes are required; B is rescaled when the alphas differ, so the starting model is the saved adapter's.
+    /// </summary>
+    /// <exception cref="ArgumentException">the saved adapter's layers or shapes differ, naming them</exception>
+    public static void StartFrom(StableDiffusionModel model, LoraAdapter trainable, string path)
+    {
+        using LoraAdapter saved = model.Adapters.Load(path);
+        string[] missing = trainable.Layers.Keys.Except(saved.Layers.Keys).ToArray(), extra = saved.Layers.Keys.Except(trainable.Layers.Keys).ToArray();
+        if (missing.Length + extra.Length > 0)
+            throw new ArgumentException($"--init-adapter {path}: its layers differ from the targets ({Listed("not in it", missing)}{(missing.Length > 0 && extra.Length > 0 ? "; " : "")}{Listed("not targeted", extra)})");
+        foreach ((string key, LoraLayer layer) in trainable.Layers)
+        {
+            LoraLayer from = saved.Layers[key];
+            if (!from.A.Shape.SequenceEqual(layer.A.Shape) || !from.B.Shape.SequenceEqual(layer.B.Shape))
+                throw new ArgumentException($"--init-adapter {path}: {key} has A {Shape(from.A)}, B {Shape(from.B)}; the targets need A {Shape(layer.A)}, B {Shape(layer.B)} (same --rank)");
+        }
+        using (Autograd.NoGrad())
+            foreach ((string key, LoraLayer layer) in trainable.Layers)
+            {
+                LoraLayer from = saved.Layers[key];
+                layer.A.Copy_(from.A);
+                using Tensor b = from.B * (from.Scale / layer.Scale);
+                layer.B.Copy_(b);
+            }
+    }
+
+    private static string Listed(string what, string[] keys) =>
+        keys.Length == 0 ? "" : $"{what}: {string.Join(", ", keys.Take(5))}{(keys.Length > 5 ? $" and {keys.Length - 5} more" : "")}";
+
+    private static string Shape(Tensor t) => "[" + string.Join(", ", t.Shape) + "]";
 
     // The evaluation at fixed seeds, with the adapter applied or the bare base; kept in `directory` so a resumed run does not repeat it
     // (the adapter's directory names its step count: a run resumed with more steps evaluates the new adapter).

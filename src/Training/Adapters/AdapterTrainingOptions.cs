@@ -17,6 +17,10 @@ public sealed class AdapterTrainingOptions
         DefaultValueFactory = _ => ["unet-attention"],
         AllowMultipleArgumentsPerToken = true,
     };
+    private readonly Option<string?> _init = new("--init-adapter")
+    {
+        Description = "start from this adapter's weights (same targets and rank) instead of B = 0, e.g. a second round of DPO on pairs sampled with the first round's adapter",
+    };
     private readonly Option<double> _lr = new("--lr") { DefaultValueFactory = _ => 1e-4 };
     private readonly Option<int> _steps = new("--steps") { DefaultValueFactory = _ => 500 };
     private readonly Option<int> _batch = new("--batch") { DefaultValueFactory = _ => 4 };
@@ -34,7 +38,7 @@ public sealed class AdapterTrainingOptions
 
     public void AddTo(Command command)
     {
-        foreach (Option option in new Option[] { _model, _output, _name, _rank, _alpha, _targets, _lr, _steps, _batch, _accumulation, _seed,
+        foreach (Option option in new Option[] { _model, _output, _name, _rank, _alpha, _targets, _init, _lr, _steps, _batch, _accumulation, _seed,
                      _checkpointEvery, _minutes, _evalPrompts, _evalSeeds, _evalSteps, _guidance, _publish, _device, _threads })
             command.Options.Add(option);
     }
@@ -51,6 +55,7 @@ public sealed class AdapterTrainingOptions
             Rank = result.GetValue(_rank),
             Alpha = result.GetValue(_alpha),
             Targets = ParseTargets(result.GetValue(_targets) ?? []),
+            InitAdapter = result.GetValue(_init),
             LearningRate = result.GetValue(_lr),
             Steps = result.GetValue(_steps),
             Batch = result.GetValue(_batch),

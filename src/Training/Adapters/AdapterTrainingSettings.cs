@@ -18,6 +18,12 @@ public sealed record AdapterTrainingSettings
     public IReadOnlyDictionary<string, IReadOnlyList<string>> Targets { get; init; } =
         new Dictionary<string, IReadOnlyList<string>> { [AdapterKeys.UNet] = LoraConfig.UNetAttention };
 
+    /// <summary>
+    /// An adapter (any format the server reads) the trainable one starts from instead of B = 0, e.g. a second round of
+    /// DPO on pairs sampled from the first round's adapter. Its layers must be the targets, at the same rank.
+    /// </summary>
+    public string? InitAdapter { get; init; }
+
     public double LearningRate { get; init; } = 1e-4;
     public int Steps { get; init; } = 500;
     public int Batch { get; init; } = 4;
