@@ -11,8 +11,8 @@ using Training.Pretraining;
 namespace Training;
 
 /// <summary>
-/// <c>align-train train-itm</c>: trains an image-text matching judge (<see cref="ImageTextMatchingReward"/>) on ShapeWorld
-/// counterfactual twins, starting its towers from a CLIP reward, and reports how often it ranks a scene's caption above a
+/// <c>align-train train-itm</c>: trains an image-text matching judge (<see cref="ImageTextMatchingReward"/>, or with
+/// <c>--head film</c> a <see cref="FilmJudgeReward"/>) on ShapeWorld counterfactual twins, starting its towers from a CLIP reward, and reports how often it ranks a scene's caption above a
 /// one-attribute contradiction, beside the CLIP score of the towers it started from.
 /// </summary>
 internal static class TrainItmCommand
@@ -24,7 +24,14 @@ internal static class TrainItmCommand
         var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 2000 };
         var pairs = new Option<int>("--pairs") { Description = "twin pairs per step (each gives two positives and two negatives)", DefaultValueFactory = _ => 32 };
         var lr = new Option<double>("--lr") { DefaultValueFactory = _ => 1e-4 };
-        var layers = new Option<int>("--layers") { Description = "cross-attention blocks of the head", DefaultValueFactory = _ => 2 };
+        var head = new Option<string>("--head")
+        {
+            Description = "itm: text tokens cross-attend to the vision tower's patches (BLIP's ITM head); film: the text's pooled embedding modulates a convolutional network over the pixels and their coordinates (FiLM)",
+            DefaultValueFactory = _ => "itm",
+        };
+        head.AcceptOnlyFromAmong("itm", "film");
+        var layers = new Option<int?>("--layers") { Description = "blocks of the head (itm: cross-attention blocks, default 2; film: FiLM residual blocks, default 4)" };
+        var channels = new Option<int>("--channels") { Description = "film: feature maps per block", DefaultValueFactory = _ => 64 };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 7 };
         var bothSplits = new Option<bool>("--both-splits")
         {
@@ -37,7 +44,7 @@ internal static class TrainItmCommand
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 0 };
         var command = new Command("train-itm", "Train an image-text matching judge (a reward that sees layout) on ShapeWorld twins and measure its caption ranking")
         {
-            from, output, steps, pairs, lr, layers, seed, bothSplits, categories, threads,
+            from, output, steps, pairs, lr, head, layers, channels, seed, bothSplits, categories, threads,
         };
         command.SetAction(result =>
         {
@@ -46,18 +53,22 @@ internal static class TrainItmCommand
             TextWriter o = result.InvocationConfiguration.Output;
             string source = result.GetValue(from)!, target = result.GetValue(output)!;
             if (result.GetValue(pairs) < 1) throw new ArgumentException("--pairs must be at least 1");
-            if (result.GetValue(layers) < 1) throw new ArgumentException("--layers must be at least 1");
+            bool film = result.GetValue(head) == "film";
+            int blocks = result.GetValue(layers) ?? (film ? 4 : 2);
+            if (blocks < 1) throw new ArgumentException("--layers must be at least 1");
+            if (result.GetValue(channels) < 1) throw new ArgumentException("--channels must be at least 1");
             ClipTokenizer tokenizer = ClipTokenizer.FromDirectory(source);
             RankingResult clipRanking;
             using (ClipScoreReward clip = ClipScoreReward.FromPretrained(source)) clipRanking = ClipRanking.Run(clip);
             o.WriteLine($"caption ranking of the CLIP score: {clipRanking.Overall:P1} of {clipRanking.Scenes} scenes");
 
+            var data = new ShapeWorldSource(seed: result.GetValue(seed), bothSplits: result.GetValue(bothSplits), categories: result.GetValue(categories));
             ClipModel towers = ClipModel.FromPretrained(source);
-            using var judge = new ImageTextMatchingReward(towers, ImageTextMatchingReward.NewHead(towers, result.GetValue(layers)), tokenizer);
-            towers.Train();
-            judge.Head.Train();
-            var task = new ImageTextMatchingTask(judge, new ShapeWorldSource(seed: result.GetValue(seed), bothSplits: result.GetValue(bothSplits),
-                categories: result.GetValue(categories)), result.GetValue(pairs));
+            using IMatchingJudge judge = film
+                ? new FilmJudgeReward(towers, FilmJudgeReward.NewHead(towers, data.ImageSize, result.GetValue(channels), blocks), tokenizer)
+                : new ImageTextMatchingReward(towers, ImageTextMatchingReward.NewHead(towers, blocks), tokenizer);
+            foreach (Torch.NN.Module m in judge.Modules) m.Train();
+            var task = new ImageTextMatchingTask(judge, data, result.GetValue(pairs));
             var options = new TrainingOptions(Path.Combine(target, "train"), result.GetValue(steps), result.GetValue(lr), (ulong)result.GetValue(seed));
             ConsoleProgress.Run(progress => TrainingLoop.Run(task, options, progress));
 

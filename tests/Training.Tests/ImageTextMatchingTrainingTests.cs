@@ -13,14 +13,22 @@ public class ImageTextMatchingTrainingTests
 {
     private static string ShapeWorldReward => Path.Combine(Shared.RepositoryRoot, "models", "shapeworld", "reward");
 
-    [Fact]
-    public void TheLossTeachesTheHeadToTellTwinsApart()
+    // The ITM head on twins of every category; the FiLM head on left/right twins, the relation the ITM head never learnt.
+    [Theory]
+    [InlineData("itm")]
+    [InlineData("film")]
+    public void TheLossTeachesTheHeadToTellTwinsApart(string head)
     {
         using var scope = torch.NewDisposeScope();
         ClipModel towers = ClipModel.FromPretrained(ShapeWorldReward);
         torch.ManualSeed(3);
-        using var judge = new ImageTextMatchingReward(towers, ImageTextMatchingReward.NewHead(towers, layers: 1), ClipTokenizer.FromDirectory(ShapeWorldReward));
-        var task = new ImageTextMatchingTask(judge, new ShapeWorldSource(seed: 2), pairs: 4, maxNoise: 0);
+        var tokenizer = ClipTokenizer.FromDirectory(ShapeWorldReward);
+        using IMatchingJudge judge = head == "film"
+            ? new FilmJudgeReward(towers, FilmJudgeReward.NewHead(towers, imageSize: 64, channels: 16, blocks: 2), tokenizer)
+            : new ImageTextMatchingReward(towers, ImageTextMatchingReward.NewHead(towers, layers: 1), tokenizer);
+        var source = head == "film" ? new ShapeWorldSource(seed: 2, categories: [Align.ShapeWorld.Category.Position]) : new ShapeWorldSource(seed: 2);
+        var task = new ImageTextMatchingTask(judge, source, pairs: 4, maxNoise: 0);
+        float[] vision = towers.vision_model.Parameters().First().ToArray<float>();
         using var optimizer = new AdamW(task.TrainableParameters.ToArray(), lr: 3e-4);
         IReadOnlyDictionary<string, double> first = null!, last = null!;
         for (int step = 0; step < 80; step++)
@@ -36,15 +44,19 @@ public class ImageTextMatchingTrainingTests
         Assert.InRange(first["loss"], 0.5, 0.9); // an untrained head: about log 2
         Assert.True(last["loss"] < 0.2, $"loss {first["loss"]:F3} → {last["loss"]:F3} after 80 steps on one batch");
         Assert.Equal(1.0, last["ranked"]);
-        Assert.All(judge.Head.Parameters(), p => Assert.True(p.RequiresGrad));
+        Assert.All(judge.TrainableModules.SelectMany(m => m.Parameters()), p => Assert.True(p.RequiresGrad));
+        // the FiLM judge reads pixels itself: the vision tower is not its to train
+        Assert.Equal(head == "itm", !vision.AsSpan().SequenceEqual(towers.vision_model.Parameters().First().ToArray<float>()));
     }
 
-    [Fact]
-    public void TrainItmWritesAJudgeTheRewardLoaderReads()
+    [Theory]
+    [InlineData("itm")]
+    [InlineData("film")]
+    public void TrainItmWritesAJudgeTheRewardLoaderReads(string head)
     {
         string dir = Directory.CreateTempSubdirectory("train-itm").FullName;
         (int exit, string output) = AlignTrain.Run("train-itm", "--from", ShapeWorldReward, "--out", dir, "--steps", "3", "--pairs", "2",
-            "--layers", "1", "--threads", "1");
+            "--head", head, "--layers", "1", "--channels", "8", "--threads", "1");
         Assert.True(exit == 0, output);
         Assert.Contains("caption ranking of the CLIP score: 69.5 %", output); // the shipped reward's figure in the README
         Assert.Contains("caption ranking of the judge:", output);
@@ -52,7 +64,14 @@ public class ImageTextMatchingTrainingTests
             Assert.Equal(600, ranking.RootElement.GetProperty("judge").GetProperty("scenes").GetInt32());
         using var scope = torch.NewDisposeScope();
         using IRewardModel judge = RewardModels.Load(dir, "shapeworld-itm", Device.CPU);
-        Assert.Equal(1, Assert.IsType<ImageTextMatchingReward>(judge).Head.Config.NumLayers);
-        Assert.Equal([2L], judge.Score(torch.Rand([2, 3, 64, 64], new Generator(1)), ["a red circle", "two blue squares"]).Shape);
+        if (head == "itm") Assert.Equal(1, Assert.IsType<ImageTextMatchingReward>(judge).Head.Config.NumLayers);
+        else Assert.Equal((1, 8), (Assert.IsType<FilmJudgeReward>(judge).Head.Config.NumBlocks, ((FilmJudgeReward)judge).Head.Config.Channels));
+        // differentiable in the pixels, at any size (resized inside the graph)
+        Tensor images = torch.Rand([2, 3, 48, 48], new Generator(1)).RequiresGrad_();
+        Tensor scores = judge.Score(images, ["a red circle", "two blue squares"]);
+        Assert.Equal([2L], scores.Shape);
+        Assert.All(scores.ToArray<float>(), v => Assert.True(v <= 0 && float.IsFinite(v)));
+        scores.Sum().Backward();
+        Assert.True(images.Grad!.Abs().Max().ToDouble() > 0, "no gradient reaches the pixels");
     }
 }

@@ -12,7 +12,7 @@ namespace Align.Rewards;
 /// <para>Directory layout: a transformers CLIPModel directory with its tokenizer files (the towers), and
 /// <c>itm_head/</c> holding <c>config.json</c> (<see cref="ImageTextMatchingConfig"/>) and <c>model.safetensors</c>.</para>
 /// </summary>
-public sealed class ImageTextMatchingReward(ClipModel clip, ImageTextMatchingHead head, ClipTokenizer tokenizer, string name = "itm") : IRewardModel
+public sealed class ImageTextMatchingReward(ClipModel clip, ImageTextMatchingHead head, ClipTokenizer tokenizer, string name = "itm") : IMatchingJudge
 {
     public const string HeadDirectory = "itm_head";
 
@@ -68,6 +68,14 @@ public sealed class ImageTextMatchingReward(ClipModel clip, ImageTextMatchingHea
     {
         using var scope = torch.NewDisposeScope();
         return MatchLogits(ImageTokens(images), prompts).MoveToOuterScope();
+    }
+
+    /// <summary>Both captions' logits from one pass of the vision tower.</summary>
+    public (Tensor First, Tensor Second) Logits(Tensor images, IReadOnlyList<string> first, IReadOnlyList<string> second)
+    {
+        using var scope = torch.NewDisposeScope();
+        Tensor tokens = ImageTokens(images);
+        return (MatchLogits(tokens, first).MoveToOuterScope(), MatchLogits(tokens, second).MoveToOuterScope());
     }
 
     /// <param name="images">[B, 3, H, W] in [0, 1]</param>

@@ -6,20 +6,20 @@ using Training.Loop;
 namespace Training.Pretraining;
 
 /// <summary>
-/// Trains an <see cref="ImageTextMatchingReward"/> (towers and head) with BLIP's image-text matching loss (Li et al. 2022,
+/// Trains an image-text matching judge (<see cref="ImageTextMatchingReward"/>, <see cref="FilmJudgeReward"/>) with BLIP's image-text matching loss (Li et al. 2022,
 /// §3.1: binary cross-entropy on matched and unmatched pairs) on counterfactual twins: each step draws <c>pairs</c> scenes
 /// and, for each, a twin rendered from a one-attribute contradiction of its caption. Every image is a positive with its own
 /// caption and a negative with its twin's, so the only way to tell them apart is the attribute that differs (a colour, a
 /// count, left or right). Pixel noise of a random strength stands in for the generator's imperfect renderings.
 /// </summary>
-public sealed class ImageTextMatchingTask(ImageTextMatchingReward judge, IHardNegativeSource data, int pairs, double maxNoise = 0.04) : ITrainingTask
+public sealed class ImageTextMatchingTask(IMatchingJudge judge, IHardNegativeSource data, int pairs, double maxNoise = 0.04) : ITrainingTask
 {
     // A view for checkpoints (keys 0.* the towers, 1.* the head); the judge owns and disposes the modules.
-    private readonly ModuleList _both = new(judge.Clip, judge.Head);
+    private readonly ModuleList _modules = new([.. judge.Modules]);
 
     public string Name => "itm";
-    public Module Model => _both;
-    public IEnumerable<Tensor> TrainableParameters => _both.Parameters();
+    public Module Model => _modules;
+    public IEnumerable<Tensor> TrainableParameters => judge.TrainableModules.SelectMany(m => m.Parameters());
 
     public IReadOnlyDictionary<string, double> Step(int step, Random random, Generator generator)
     {
@@ -27,10 +27,9 @@ public sealed class ImageTextMatchingTask(ImageTextMatchingReward judge, IHardNe
         int n = captions.Length;
         Tensor strength = torch.Rand([n, 1, 1, 1], generator: generator) * maxNoise;
         Tensor noisy = (images + torch.Randn(images.Shape, generator: generator) * strength).Clamp(0, 1);
-        Tensor tokens = judge.ImageTokens(noisy);
         // image i's twin is i ± pairs: its caption is the hard negative
         string[] twinCaptions = Enumerable.Range(0, n).Select(i => captions[(i + pairs) % n]).ToArray();
-        Tensor positive = judge.MatchLogits(tokens, captions), negative = judge.MatchLogits(tokens, twinCaptions);
+        (Tensor positive, Tensor negative) = judge.Logits(noisy, captions, twinCaptions);
         Tensor loss = -(F.LogSigmoid(positive).Mean() + F.LogSigmoid(-negative).Mean()) * 0.5;
         loss.Backward();
         double accuracy = (positive.Gt(0).To(DType.Float32).Mean().ToDouble() + negative.Lt(0).To(DType.Float32).Mean().ToDouble()) / 2;

@@ -1,0 +1,77 @@
+using Align.Models.Clip;
+using Align.Text;
+using Torch;
+
+namespace Align.Rewards;
+
+/// <summary>
+/// A learned judge that keeps spatial layout: the prompt, encoded by a CLIP text tower (its pooled output), conditions
+/// every block of a <see cref="FilmHead"/> that reads the image through convolutions over coordinate maps (FiLM, Perez
+/// et al. 2018, which answers CLEVR's relational questions this way). The score is log σ(match logit) ≤ 0, as for
+/// <see cref="ImageTextMatchingReward"/>. Differentiable in the images.
+/// <para>Directory layout: a transformers CLIPModel directory with its tokenizer files (the text tower is used, the vision
+/// tower is not), and <c>film_head/</c> holding <c>config.json</c> (<see cref="FilmConfig"/>) and <c>model.safetensors</c>.</para>
+/// </summary>
+public sealed class FilmJudgeReward(ClipModel clip, FilmHead head, ClipTokenizer tokenizer, string name = "film") : IMatchingJudge
+{
+    public const string HeadDirectory = "film_head";
+
+    public ClipModel Clip => clip;
+    public FilmHead Head => head;
+    public IReadOnlyList<Torch.NN.Module> Modules => [clip, head];
+    public IReadOnlyList<Torch.NN.Module> TrainableModules => [clip.text_model, head];
+    public string Name => name;
+    public bool IsDifferentiable => true;
+
+    public static FilmJudgeReward FromPretrained(string directory, string name = "film")
+    {
+        FilmHead head = FilmHead.FromPretrained(Path.Combine(directory, HeadDirectory));
+        ClipModel? clip = null;
+        try
+        {
+            clip = ClipModel.FromPretrained(directory);
+            if (head.Config.TextSize != clip.TextConfig.HiddenSize)
+                throw new Models.ModelLoadException($"{directory}: {HeadDirectory} takes a text embedding of {head.Config.TextSize}, but the CLIP text tower gives {clip.TextConfig.HiddenSize}");
+            return new FilmJudgeReward(clip, head, ClipTokenizer.FromDirectory(directory), name);
+        }
+        catch
+        {
+            clip?.Dispose();
+            head.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A new head sized to the text tower, for images of <paramref name="imageSize"/> (for training one).</summary>
+    public static FilmHead NewHead(ClipModel clip, int imageSize, int channels = 64, int blocks = 4) =>
+        new(new FilmConfig { TextSize = clip.TextConfig.HiddenSize, ImageSize = imageSize, Channels = channels, NumBlocks = blocks });
+
+    /// <summary>Writes the directory layout described on the class (tokenizer files are the caller's to copy).</summary>
+    public void SavePretrained(string directory)
+    {
+        clip.SavePretrained(directory);
+        head.SavePretrained(Path.Combine(directory, HeadDirectory));
+    }
+
+    /// <returns>[B] log σ(match logit)</returns>
+    public Tensor Score(Tensor images, IReadOnlyList<string> prompts)
+    {
+        using var scope = torch.NewDisposeScope();
+        return F.LogSigmoid(Logits(images, prompts)).MoveToOuterScope();
+    }
+
+    public Tensor Logits(Tensor images, IReadOnlyList<string> prompts)
+    {
+        if (images.Size(0) != prompts.Count) throw new ArgumentException($"{images.Size(0)} images but {prompts.Count} prompts", nameof(prompts));
+        using var scope = torch.NewDisposeScope();
+        TokenizedBatch tokens = tokenizer.EncodeBatch(prompts, Padding.Longest, clip.TextConfig.MaxPositionEmbeddings);
+        (_, Tensor pooled, _) = clip.text_model.Forward(tokens.InputIdsTensor(images.Device), tokens.AttentionMaskTensor(images.Device));
+        return head.Forward(images, pooled).MoveToOuterScope();
+    }
+
+    public void Dispose()
+    {
+        clip.Dispose();
+        head.Dispose();
+    }
+}

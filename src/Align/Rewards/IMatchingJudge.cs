@@ -1,0 +1,24 @@
+using Torch;
+
+namespace Align.Rewards;
+
+/// <summary>
+/// A reward that is a binary classifier of whether an image matches its prompt (an image-text matching judge): its score
+/// is log σ(logit). Training it needs the logits themselves, for the matched and for a mismatched caption of each image.
+/// </summary>
+public interface IMatchingJudge : IRewardModel
+{
+    /// <param name="images">[B, 3, H, W] in [0, 1]</param>
+    /// <returns>[B] match logits of each image with its prompt</returns>
+    Tensor Logits(Tensor images, IReadOnlyList<string> prompts);
+
+    /// <summary>The logits of each image with two captions; a judge may share what it computes from the image alone.</summary>
+    (Tensor First, Tensor Second) Logits(Tensor images, IReadOnlyList<string> first, IReadOnlyList<string> second) =>
+        (Logits(images, first), Logits(images, second));
+
+    /// <summary>Writes the judge as a reward model directory <see cref="RewardModels.Load"/> reads (tokenizer files are the caller's to copy).</summary>
+    void SavePretrained(string directory);
+
+    /// <summary>The weights training updates (all of <see cref="IRewardModel.Modules"/> unless a judge leaves some unused).</summary>
+    IReadOnlyList<Torch.NN.Module> TrainableModules => Modules;
+}
