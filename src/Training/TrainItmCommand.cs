@@ -12,8 +12,9 @@ namespace Training;
 
 /// <summary>
 /// <c>align-train train-itm</c>: trains an image-text matching judge (<see cref="ImageTextMatchingReward"/>, or with
-/// <c>--head film</c> a <see cref="FilmJudgeReward"/>) on ShapeWorld counterfactual twins, starting its towers from a CLIP reward, and reports how often it ranks a scene's caption above a
-/// one-attribute contradiction, beside the CLIP score of the towers it started from.
+/// <c>--head film</c> a <see cref="FilmJudgeReward"/>) on ShapeWorld counterfactual twins, starting its towers from a CLIP
+/// reward, and reports how often it ranks a scene's caption above a one-attribute contradiction, beside the CLIP score of
+/// the towers it started from.
 /// </summary>
 internal static class TrainItmCommand
 {
