@@ -42,10 +42,16 @@ internal static class TrainItmCommand
         {
             Description = "train on twins of these categories only (default: all, drawn uniformly)", AllowMultipleArgumentsPerToken = true,
         };
+        var generated = new Option<string[]>("--generated-pairs")
+        {
+            Description = "also train on the generator's own verifier-judged pairs (pairs.jsonl of align-train pairs; repeatable): the passing image matches its prompt, the failing one does not",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var generatedCount = new Option<int?>("--generated-per-step") { Description = "generated pairs per step (default: --pairs)" };
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 0 };
         var command = new Command("train-itm", "Train an image-text matching judge (a reward that sees layout) on ShapeWorld twins and measure its caption ranking")
         {
-            from, output, steps, pairs, lr, head, layers, channels, seed, bothSplits, categories, threads,
+            from, output, steps, pairs, lr, head, layers, channels, seed, bothSplits, categories, generated, generatedCount, threads,
         };
         command.SetAction(result =>
         {
@@ -69,7 +75,10 @@ internal static class TrainItmCommand
                 ? new FilmJudgeReward(towers, FilmJudgeReward.NewHead(towers, data.ImageSize, result.GetValue(channels), blocks), tokenizer)
                 : new ImageTextMatchingReward(towers, ImageTextMatchingReward.NewHead(towers, blocks), tokenizer);
             foreach (Torch.NN.Module m in judge.Modules) m.Train();
-            var task = new ImageTextMatchingTask(judge, data, result.GetValue(pairs));
+            GeneratedPairSource? judged = result.GetValue(generated) is { Length: > 0 } manifests ? new GeneratedPairSource(manifests, data.ImageSize) : null;
+            if (judged is not null) o.WriteLine($"generated pairs: {judged.Count}");
+            var task = new ImageTextMatchingTask(judge, data, result.GetValue(pairs), generated: judged,
+                generatedPairs: result.GetValue(generatedCount) ?? result.GetValue(pairs));
             var options = new TrainingOptions(Path.Combine(target, "train"), result.GetValue(steps), result.GetValue(lr), (ulong)result.GetValue(seed));
             ConsoleProgress.Run(progress => TrainingLoop.Run(task, options, progress));
 

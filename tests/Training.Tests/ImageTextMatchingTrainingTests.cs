@@ -49,15 +49,66 @@ public class ImageTextMatchingTrainingTests
         Assert.Equal(head == "itm", !vision.AsSpan().SequenceEqual(towers.vision_model.Parameters().First().ToArray<float>()));
     }
 
+    [Fact]
+    public void GeneratedPairsJoinTheLossAndAreLearnt()
+    {
+        using var scope = torch.NewDisposeScope();
+        string dir = Directory.CreateTempSubdirectory("itm-generated").FullName;
+        string manifest = TestFiles.WriteRenderedManifest(dir, 4);
+        var generated = new GeneratedPairSource([manifest], 64);
+        Assert.Equal(4, generated.Count);
+        (Tensor chosen, Tensor rejected, string[] prompts) = generated.Sample(3, new Random(5));
+        Assert.Equal([3L, 3, 64, 64], chosen.Shape);
+        Assert.Equal(chosen.Shape, rejected.Shape);
+        // each drawn image is its manifest's, with its own prompt
+        var pairs = Preferences.PairManifest.Read(manifest);
+        Preferences.PreferencePair first = pairs.Single(p => p.Prompt == prompts[0] &&
+            Align.ShapeWorld.RgbImage.FromPng(File.ReadAllBytes(Path.Combine(dir, p.Chosen))).ToTensor().Sub(chosen.Select(0, 0)).Abs().Max().ToDouble() < 1e-6);
+        Assert.True((Align.ShapeWorld.RgbImage.FromPng(File.ReadAllBytes(Path.Combine(dir, first.Rejected))).ToTensor() - rejected.Select(0, 0)).Abs().Max().ToDouble() < 1e-6);
+
+        ClipModel towers = ClipModel.FromPretrained(ShapeWorldReward);
+        torch.ManualSeed(3);
+        using var judge = new FilmJudgeReward(towers, FilmJudgeReward.NewHead(towers, imageSize: 64, channels: 16, blocks: 2), ClipTokenizer.FromDirectory(ShapeWorldReward));
+        var task = new ImageTextMatchingTask(judge, new ShapeWorldSource(seed: 2), pairs: 2, maxNoise: 0, generated: generated, generatedPairs: 4);
+        using var optimizer = new AdamW(task.TrainableParameters.ToArray(), lr: 3e-4);
+        IReadOnlyDictionary<string, double> start = null!, last = null!;
+        for (int step = 0; step < 80; step++)
+        {
+            using var stepScope = torch.NewDisposeScope();
+            optimizer.ZeroGrad();
+            IReadOnlyDictionary<string, double> metrics = task.Step(step, new Random(1), new Generator(1));
+            optimizer.Step();
+            if (step == 0) start = metrics;
+            last = metrics;
+        }
+        Assert.True(last["generated_loss"] < 0.3 && last["generated_ranked"] == 1.0,
+            $"generated pairs' loss {start["generated_loss"]:F3} → {last["generated_loss"]:F3}, ranked {last["generated_ranked"]}");
+        Directory.Delete(dir, true);
+    }
+
+    [Fact]
+    public void GeneratedPairsOfAnotherSizeAreRefusedByPath()
+    {
+        string dir = Directory.CreateTempSubdirectory("itm-generated-32").FullName;
+        string manifest = TestFiles.WriteRenderedManifest(dir, 1, size: 32);
+        var error = Assert.Throws<ArgumentException>(() => new GeneratedPairSource([manifest], 64));
+        Assert.Contains("32×32", error.Message);
+        Assert.Contains(Path.Combine(dir, "img"), error.Message);
+        Directory.Delete(dir, true);
+    }
+
     [Theory]
     [InlineData("itm")]
     [InlineData("film")]
     public void TrainItmWritesAJudgeTheRewardLoaderReads(string head)
     {
         string dir = Directory.CreateTempSubdirectory("train-itm").FullName;
+        string manifest = TestFiles.WriteRenderedManifest(Path.Combine(dir, "generated"), 3);
         (int exit, string output) = AlignTrain.Run("train-itm", "--from", ShapeWorldReward, "--out", dir, "--steps", "3", "--pairs", "2",
-            "--head", head, "--layers", "1", "--channels", "8", "--threads", "1");
+            "--head", head, "--layers", "1", "--channels", "8", "--generated-pairs", manifest, "--threads", "1");
         Assert.True(exit == 0, output);
+        Assert.Contains("generated pairs: 3", output);
+        Assert.StartsWith("step,loss,accuracy,ranked,generated_loss,generated_ranked,", File.ReadLines(Path.Combine(dir, "train", "metrics.csv")).First());
         Assert.Contains("caption ranking of the CLIP score: 69.5 %", output); // the shipped reward's figure in the README
         Assert.Contains("caption ranking of the judge:", output);
         using (JsonDocument ranking = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "train", "ranking.json"))))

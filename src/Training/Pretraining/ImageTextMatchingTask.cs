@@ -10,9 +10,12 @@ namespace Training.Pretraining;
 /// §3.1: binary cross-entropy on matched and unmatched pairs) on counterfactual twins: each step draws <c>pairs</c> scenes
 /// and, for each, a twin rendered from a one-attribute contradiction of its caption. Every image is a positive with its own
 /// caption and a negative with its twin's, so the only way to tell them apart is the attribute that differs (a colour, a
-/// count, left or right). Pixel noise of a random strength stands in for the generator's imperfect renderings.
+/// count, left or right). Pixel noise of a random strength stands in for the generator's imperfect renderings. With
+/// <paramref name="generated"/>, each step also draws <paramref name="generatedPairs"/> of the generator's own verifier-judged
+/// pairs (the passing image a positive, the failing one a negative, for the same prompt), and the loss is the mean of both parts.
 /// </summary>
-public sealed class ImageTextMatchingTask(IMatchingJudge judge, IHardNegativeSource data, int pairs, double maxNoise = 0.04) : ITrainingTask
+public sealed class ImageTextMatchingTask(IMatchingJudge judge, IHardNegativeSource data, int pairs, double maxNoise = 0.04,
+    GeneratedPairSource? generated = null, int generatedPairs = 0) : ITrainingTask
 {
     // A view for checkpoints (keys 0.* the towers, 1.* the head); the judge owns and disposes the modules.
     private readonly ModuleList _modules = new([.. judge.Modules]);
@@ -30,10 +33,27 @@ public sealed class ImageTextMatchingTask(IMatchingJudge judge, IHardNegativeSou
         // image i's twin is i ± pairs: its caption is the hard negative
         string[] twinCaptions = Enumerable.Range(0, n).Select(i => captions[(i + pairs) % n]).ToArray();
         (Tensor positive, Tensor negative) = judge.Logits(noisy, captions, twinCaptions);
-        Tensor loss = -(F.LogSigmoid(positive).Mean() + F.LogSigmoid(-negative).Mean()) * 0.5;
+        Tensor loss = MatchingLoss(positive, negative);
+        var metrics = new Dictionary<string, double> { ["loss"] = 0, ["accuracy"] = Accuracy(positive, negative), ["ranked"] = Ranked(positive, negative) };
+        if (generated is not null && generatedPairs > 0)
+        {
+            (Tensor chosen, Tensor rejected, string[] prompts) = generated.Sample(generatedPairs, random);
+            Tensor passed = judge.Logits(chosen, prompts), failed = judge.Logits(rejected, prompts);
+            Tensor part = MatchingLoss(passed, failed);
+            metrics["generated_loss"] = part.ToDouble();
+            metrics["generated_ranked"] = Ranked(passed, failed);
+            loss = (loss + part) * 0.5;
+        }
         loss.Backward();
-        double accuracy = (positive.Gt(0).To(DType.Float32).Mean().ToDouble() + negative.Lt(0).To(DType.Float32).Mean().ToDouble()) / 2;
-        double ranked = positive.Gt(negative).To(DType.Float32).Mean().ToDouble();
-        return new Dictionary<string, double> { ["loss"] = loss.ToDouble(), ["accuracy"] = accuracy, ["ranked"] = ranked };
+        metrics["loss"] = loss.ToDouble();
+        return metrics;
     }
+
+    // Binary cross-entropy with the matched logits labelled 1 and the mismatched 0, each half weighted equally.
+    private static Tensor MatchingLoss(Tensor matched, Tensor mismatched) => -(F.LogSigmoid(matched).Mean() + F.LogSigmoid(-mismatched).Mean()) * 0.5;
+
+    private static double Accuracy(Tensor matched, Tensor mismatched) =>
+        (matched.Gt(0).To(DType.Float32).Mean().ToDouble() + mismatched.Lt(0).To(DType.Float32).Mean().ToDouble()) / 2;
+
+    private static double Ranked(Tensor matched, Tensor mismatched) => matched.Gt(mismatched).To(DType.Float32).Mean().ToDouble();
 }
