@@ -17,11 +17,7 @@ public sealed class AdapterChoiceTests : IDisposable
         // An adapter for the embedded model whose B is far from zero, so that applying it changes every image.
         _adapter = Path.Combine(_dir, "random-adapter");
         using StableDiffusionModel model = StableDiffusionModel.Load(Shared.ShapeWorldModel);
-        var config = new LoraConfig { Rank = 4, Targets = new Dictionary<string, IReadOnlyList<string>> { [AdapterKeys.UNet] = LoraConfig.UNetAttention } };
-        using LoraAdapter adapter = model.Adapters.CreateTrainable("random-adapter", config, new Generator(3));
-        using (var g = new Generator(4))
-        using (Autograd.NoGrad())
-            foreach (LoraLayer layer in adapter.Layers.Values) layer.B.Normal_(0, 0.2, g);
+        using LoraAdapter adapter = TestAdapters.Random(model, "random-adapter", TestAdapters.UNetOnly, rank: 4, alpha: null, seed: 3, std: 0.2);
         adapter.Save(_adapter);
     }
 

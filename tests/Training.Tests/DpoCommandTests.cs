@@ -26,18 +26,8 @@ public sealed class DpoCommandTests : IDisposable
         // A saved adapter on the same targets at rank 8 but alpha 16 (scale 2, where the run's is 1): B must be rescaled.
         string init = Path.Combine(_dir, "init");
         using (StableDiffusionModel model = StableDiffusionModel.Load(TestFiles.EmbeddedModel))
-        {
-            var config = new LoraConfig
-            {
-                Rank = 8, Alpha = 16,
-                Targets = new Dictionary<string, IReadOnlyList<string>> { [AdapterKeys.UNet] = LoraConfig.UNetAttention, [AdapterKeys.TextEncoder] = LoraConfig.TextEncoderAttention },
-            };
-            using LoraAdapter saved = model.Adapters.CreateTrainable("init", config, new Generator(3));
-            using (var g = new Generator(4))
-            using (Autograd.NoGrad())
-                foreach (LoraLayer layer in saved.Layers.Values) layer.B.Normal_(0, 0.1, g);
+        using (LoraAdapter saved = TestAdapters.Random(model, "init", TestAdapters.UNetAndText, rank: 8, alpha: 16, seed: 3, std: 0.1))
             saved.Save(init);
-        }
         // lr 0: the trained adapter is where it started.
         string[] args =
         [

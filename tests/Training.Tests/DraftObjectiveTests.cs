@@ -148,15 +148,7 @@ public sealed class DraftObjectiveTests : IDisposable
     public void TextEncoderTargetsLearnThroughTheAdaptedPromptEncoding()
     {
         using var scope = torch.NewDisposeScope();
-        var config = new LoraConfig
-        {
-            Rank = 2, Alpha = 4,
-            Targets = new Dictionary<string, IReadOnlyList<string>> { [AdapterKeys.UNet] = LoraConfig.UNetAttention, [AdapterKeys.TextEncoder] = LoraConfig.TextEncoderAttention },
-        };
-        using LoraAdapter adapter = _sd.Adapters.CreateTrainable("draft-text", config, new Generator(5));
-        using (var g = new Generator(7))
-        using (Autograd.NoGrad())
-            foreach (LoraLayer layer in adapter.Layers.Values) layer.B.Normal_(0, 0.05, g);
+        using LoraAdapter adapter = TestAdapters.Random(_sd, "draft-text", TestAdapters.UNetAndText, rank: 2, alpha: 4, seed: 5, std: 0.05);
 
         Tensor draft = DraftGradient(Settings(k: 1), adapter);
         Tensor byHand = Gradient(() => HandWrittenLastStepBackward(adapter), adapter);

@@ -23,24 +23,11 @@ public sealed class FilmJudgeReward(ClipModel clip, FilmHead head, ClipTokenizer
     public string Name => name;
     public bool IsDifferentiable => true;
 
-    public static FilmJudgeReward FromPretrained(string directory, string name = "film")
-    {
-        FilmHead head = FilmHead.FromPretrained(Path.Combine(directory, HeadDirectory));
-        ClipModel? clip = null;
-        try
-        {
-            clip = ClipModel.FromPretrained(directory);
-            if (head.Config.TextSize != clip.TextConfig.HiddenSize)
-                throw new Models.ModelLoadException($"{directory}: {HeadDirectory} takes a text embedding of {head.Config.TextSize}, but the CLIP text tower gives {clip.TextConfig.HiddenSize}");
-            return new FilmJudgeReward(clip, head, ClipTokenizer.FromDirectory(directory), name);
-        }
-        catch
-        {
-            clip?.Dispose();
-            head.Dispose();
-            throw;
-        }
-    }
+    public static FilmJudgeReward FromPretrained(string directory, string name = "film") =>
+        ClipJudgeDirectory.Load(directory, HeadDirectory, FilmHead.FromPretrained, (clip, head, tokenizer) =>
+            head.Config.TextSize == clip.TextConfig.HiddenSize
+                ? new FilmJudgeReward(clip, head, tokenizer, name)
+                : throw new Models.ModelLoadException($"{directory}: {HeadDirectory} takes a text embedding of {head.Config.TextSize}, but the CLIP text tower gives {clip.TextConfig.HiddenSize}"));
 
     /// <summary>A new head sized to the text tower, for images of <paramref name="imageSize"/> (for training one).</summary>
     public static FilmHead NewHead(ClipModel clip, int imageSize, int channels = 64, int blocks = 4) =>

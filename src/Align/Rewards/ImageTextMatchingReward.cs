@@ -23,22 +23,9 @@ public sealed class ImageTextMatchingReward(ClipModel clip, ImageTextMatchingHea
     public string Name => name;
     public bool IsDifferentiable => true;
 
-    public static ImageTextMatchingReward FromPretrained(string directory, string name = "itm")
-    {
-        ImageTextMatchingHead head = ImageTextMatchingHead.FromPretrained(Path.Combine(directory, HeadDirectory));
-        ClipModel? clip = null;
-        try
-        {
-            clip = ClipModel.FromPretrained(directory);
-            return new ImageTextMatchingReward(Checked(clip, head, directory), head, ClipTokenizer.FromDirectory(directory), name);
-        }
-        catch
-        {
-            clip?.Dispose();
-            head.Dispose();
-            throw;
-        }
-    }
+    public static ImageTextMatchingReward FromPretrained(string directory, string name = "itm") =>
+        ClipJudgeDirectory.Load(directory, HeadDirectory, ImageTextMatchingHead.FromPretrained,
+            (clip, head, tokenizer) => new ImageTextMatchingReward(Checked(clip, head, directory), head, tokenizer, name));
 
     /// <summary>A new head of <paramref name="layers"/> blocks, sized to the towers (for training one).</summary>
     public static ImageTextMatchingHead NewHead(ClipModel clip, int layers = 2, int heads = 4) =>

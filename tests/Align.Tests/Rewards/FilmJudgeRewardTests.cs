@@ -1,0 +1,98 @@
+using Align.Models;
+using Align.Models.Clip;
+using Align.Rewards;
+using Align.Text;
+using Torch;
+
+namespace Align.Tests.Rewards;
+
+/// <summary>The FiLM judge: its directory layout, what its score is, what it is differentiable in, and what it refuses.</summary>
+public class FilmJudgeRewardTests
+{
+    /// <summary>The tiny CLIP's directory (towers and tokenizer) plus a FiLM head of random weights in <c>film_head/</c>.</summary>
+    private static string WriteDirectory(Func<ClipModel, FilmConfig>? config = null)
+    {
+        string dir = Directory.CreateTempSubdirectory("film").FullName;
+        string source = Reference.Model("tiny-clip-reward");
+        foreach (string file in Directory.GetFiles(source)) File.Copy(file, Path.Combine(dir, Path.GetFileName(file)));
+        using ClipModel clip = ClipModel.FromPretrained(source);
+        torch.ManualSeed(11);
+        using FilmHead head = config is null ? FilmJudgeReward.NewHead(clip, imageSize: 32, channels: 8, blocks: 2) : new FilmHead(config(clip));
+        head.SavePretrained(Path.Combine(dir, FilmJudgeReward.HeadDirectory));
+        return dir;
+    }
+
+    [Fact]
+    public void LoadsByItsLayoutAndScoresTheLogProbabilityOfAMatch()
+    {
+        using var scope = torch.NewDisposeScope();
+        using IRewardModel loaded = RewardModels.Load(WriteDirectory(), "shapeworld-film", Device.CPU);
+        var judge = Assert.IsType<FilmJudgeReward>(loaded);
+        Assert.Equal("shapeworld-film", judge.Name);
+        Assert.True(judge.IsDifferentiable);
+        Tensor images = torch.Rand([3, 3, 40, 48], new Generator(2)); // not square, not the head's size: resized in the graph
+        string[] prompts = ["a photo of a cat", "a red circle", "two blue squares left of a green triangle"];
+        Tensor score = judge.Score(images, prompts);
+        Assert.Equal([3L], score.Shape);
+        Reference.AssertClose(F.LogSigmoid(judge.Logits(images, prompts)), score, "score = log σ(logit)");
+        Assert.All(score.ToArray<float>(), s => Assert.True(s < 0, $"a log-probability must be negative, got {s}"));
+        // the text conditions the judgement, and both of a twin's captions are scored from one call
+        (Tensor first, Tensor second) = ((IMatchingJudge)judge).Logits(images, prompts, ["a dog", "a blue circle", "a cat"]);
+        Reference.AssertClose(judge.Logits(images, prompts), first, "the first captions' logits");
+        Assert.NotEqual(first.ToArray<float>(), second.ToArray<float>());
+    }
+
+    [Fact]
+    public void ItSeesWhereThingsAre()
+    {
+        // A mirrored image is another image to it: the coordinate maps make its features depend on position.
+        using var scope = torch.NewDisposeScope();
+        using FilmJudgeReward judge = FilmJudgeReward.FromPretrained(WriteDirectory());
+        Tensor image = torch.Zeros([1, 3, 32, 32]);
+        using (Autograd.NoGrad())
+            image.Narrow(3, 0, 8).Fill_(1.0); // a white bar on the left
+        float left = judge.Logits(image, ["a bar"]).ToArray<float>()[0], right = judge.Logits(image.Flip([3]), ["a bar"]).ToArray<float>()[0];
+        Assert.NotEqual(left, right);
+    }
+
+    [Fact]
+    public void ItsGradientReachesThePixelsAndSavingKeepsItsScores()
+    {
+        using var scope = torch.NewDisposeScope();
+        using FilmJudgeReward judge = FilmJudgeReward.FromPretrained(WriteDirectory());
+        RewardModels.Freeze(judge);
+        Assert.All(judge.Clip.Parameters().Concat(judge.Head.Parameters()), p => Assert.False(p.RequiresGrad));
+        Tensor images = torch.Rand([2, 3, 32, 32], new Generator(5)).RequiresGrad_();
+        judge.Score(images, ["a red circle", "a blue square"]).Sum().Backward();
+        Tensor grad = images.Grad!;
+        Assert.True(grad.Abs().Sum().ToDouble() > 0 && grad.IsFinite().All().ToBoolean(), "no finite gradient reached the pixels");
+
+        string copy = Directory.CreateTempSubdirectory("film-saved").FullName;
+        judge.SavePretrained(copy);
+        ClipTokenizer.CopyFiles(Reference.Model("tiny-clip-reward"), copy);
+        using FilmJudgeReward reloaded = FilmJudgeReward.FromPretrained(copy);
+        using var noGrad = Autograd.NoGrad();
+        Tensor probe = torch.Rand([1, 3, 32, 32], new Generator(6));
+        Assert.Equal(judge.Score(probe, ["a red circle"]).ToArray<float>(), reloaded.Score(probe, ["a red circle"]).ToArray<float>());
+    }
+
+    [Fact]
+    public void AHeadSizedForAnotherTextTowerIsRefusedNamingTheSizes()
+    {
+        string dir = WriteDirectory(clip => new FilmConfig { TextSize = clip.TextConfig.HiddenSize + 1, ImageSize = 32, Channels = 8, NumBlocks = 1 });
+        var e = Assert.Throws<ModelLoadException>(() => RewardModels.Load(dir, "x", Device.CPU));
+        Assert.Contains(FilmJudgeReward.HeadDirectory, e.Message);
+        Assert.Contains("text embedding of", e.Message);
+    }
+
+    [Fact]
+    public void AnInvalidHeadConfigIsRefusedNamingTheFile()
+    {
+        string dir = WriteDirectory();
+        string config = Path.Combine(dir, FilmJudgeReward.HeadDirectory, "config.json");
+        File.WriteAllText(config, File.ReadAllText(config).Replace("\"patch\": 4", "\"patch\": 5"));
+        var e = Assert.Throws<ModelLoadException>(() => RewardModels.Load(dir, "x", Device.CPU));
+        Assert.Contains(config, e.Message);
+        Assert.Contains("multiple of patch", e.Message);
+    }
+}
