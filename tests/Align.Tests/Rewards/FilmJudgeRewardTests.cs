@@ -58,22 +58,8 @@ public class FilmJudgeRewardTests
     [Fact]
     public void ItsGradientReachesThePixelsAndSavingKeepsItsScores()
     {
-        using var scope = torch.NewDisposeScope();
         using FilmJudgeReward judge = FilmJudgeReward.FromPretrained(WriteDirectory());
-        RewardModels.Freeze(judge);
-        Assert.All(judge.Clip.Parameters().Concat(judge.Head.Parameters()), p => Assert.False(p.RequiresGrad));
-        Tensor images = torch.Rand([2, 3, 32, 32], new Generator(5)).RequiresGrad_();
-        judge.Score(images, ["a red circle", "a blue square"]).Sum().Backward();
-        Tensor grad = images.Grad!;
-        Assert.True(grad.Abs().Sum().ToDouble() > 0 && grad.IsFinite().All().ToBoolean(), "no finite gradient reached the pixels");
-
-        string copy = Directory.CreateTempSubdirectory("film-saved").FullName;
-        judge.SavePretrained(copy);
-        ClipTokenizer.CopyFiles(Reference.Model("tiny-clip-reward"), copy);
-        using FilmJudgeReward reloaded = FilmJudgeReward.FromPretrained(copy);
-        using var noGrad = Autograd.NoGrad();
-        Tensor probe = torch.Rand([1, 3, 32, 32], new Generator(6));
-        Assert.Equal(judge.Score(probe, ["a red circle"]).ToArray<float>(), reloaded.Score(probe, ["a red circle"]).ToArray<float>());
+        MatchingJudgeChecks.FrozenItsGradientReachesThePixelsAndSavingKeepsItsScores(judge, dir => FilmJudgeReward.FromPretrained(dir), 32);
     }
 
     [Fact]
