@@ -33,6 +33,8 @@ internal static class TrainItmCommand
         head.AcceptOnlyFromAmong("itm", "film");
         var layers = new Option<int?>("--layers") { Description = "blocks of the head (itm: cross-attention blocks, default 2; film: FiLM residual blocks, default 4)" };
         var channels = new Option<int>("--channels") { Description = "film: feature maps per block", DefaultValueFactory = _ => 64 };
+        var pooling = new Option<string>("--pooling") { Description = "film: max (FiLM's) or max+mean (can count)", DefaultValueFactory = _ => "max" };
+        pooling.AcceptOnlyFromAmong("max", "max+mean");
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 7 };
         var bothSplits = new Option<bool>("--both-splits")
         {
@@ -51,7 +53,7 @@ internal static class TrainItmCommand
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 0 };
         var command = new Command("train-itm", "Train an image-text matching judge (a reward that sees layout) on ShapeWorld twins and measure its caption ranking")
         {
-            from, output, steps, pairs, lr, head, layers, channels, seed, bothSplits, categories, generated, generatedCount, threads,
+            from, output, steps, pairs, lr, head, layers, channels, pooling, seed, bothSplits, categories, generated, generatedCount, threads,
         };
         command.SetAction(result =>
         {
@@ -72,7 +74,7 @@ internal static class TrainItmCommand
             var data = new ShapeWorldSource(seed: result.GetValue(seed), bothSplits: result.GetValue(bothSplits), categories: result.GetValue(categories));
             ClipModel towers = ClipModel.FromPretrained(source);
             using IMatchingJudge judge = film
-                ? new FilmJudgeReward(towers, FilmJudgeReward.NewHead(towers, data.ImageSize, result.GetValue(channels), blocks), tokenizer)
+                ? new FilmJudgeReward(towers, FilmJudgeReward.NewHead(towers, data.ImageSize, result.GetValue(channels), blocks, result.GetValue(pooling)!), tokenizer)
                 : new ImageTextMatchingReward(towers, ImageTextMatchingReward.NewHead(towers, blocks), tokenizer);
             foreach (Torch.NN.Module m in judge.Modules) m.Train();
             GeneratedPairSource? judged = result.GetValue(generated) is { Length: > 0 } manifests ? new GeneratedPairSource(manifests, data.ImageSize) : null;

@@ -21,6 +21,12 @@ public sealed record FilmConfig
     public int NumBlocks { get; init; } = 4;
     public int ClassifierSize { get; init; } = 128;
 
+    /// <summary>
+    /// How the classifier's feature maps become one vector: <c>max</c> (FiLM's global max-pool) or <c>max+mean</c> (both,
+    /// concatenated: a maximum cannot tell one object from three, a mean over the map can).
+    /// </summary>
+    public string Pooling { get; init; } = "max";
+
     [JsonIgnore]
     public string Source { get; init; } = "film_head/config.json";
 }
@@ -62,7 +68,7 @@ public sealed class FilmBlock : Module
 /// <summary>
 /// A FiLM network that judges whether an image matches a text embedding: a patchifying stem, <see cref="FilmBlock"/>s
 /// whose every feature map is scaled and shifted by the text, and FiLM's classifier (1×1 convolution, global max-pool,
-/// two-layer MLP) giving one match logit. Convolutions over coordinate maps keep where things are, which a CLIP score
+/// optionally with the mean beside it, two-layer MLP) giving one match logit. Convolutions over coordinate maps keep where things are, which a CLIP score
 /// (two pooled vectors) loses: "left of" is a comparison of positions the blocks can compute.
 /// </summary>
 public sealed class FilmHead : Module
@@ -73,11 +79,13 @@ public sealed class FilmHead : Module
             config.NumBlocks <= 0 || config.ClassifierSize <= 0)
             throw new ModelLoadException($"{config.Source}: text_size, image_size, patch, channels, num_blocks and classifier_size must be positive " +
                                          $"and image_size a multiple of patch (got {config})");
+        if (config.Pooling is not ("max" or "max+mean"))
+            throw new ModelLoadException($"{config.Source}: pooling must be \"max\" or \"max+mean\", got \"{config.Pooling}\"");
         Config = config;
         stem = RegisterModule("stem", new Conv2d(3 + 2, config.Channels, config.Patch, stride: config.Patch));
         blocks = RegisterModule("blocks", new ModuleList<FilmBlock>(Enumerable.Range(0, config.NumBlocks).Select(_ => new FilmBlock(config.Channels, config.TextSize))));
         classifier_conv = RegisterModule("classifier_conv", new Conv2d(config.Channels + 2, config.ClassifierSize, 1));
-        classifier_fc1 = RegisterModule("classifier_fc1", new Linear(config.ClassifierSize, config.ClassifierSize));
+        classifier_fc1 = RegisterModule("classifier_fc1", new Linear(config.Pooling == "max" ? config.ClassifierSize : 2 * config.ClassifierSize, config.ClassifierSize));
         classifier_fc2 = RegisterModule("classifier_fc2", new Linear(config.ClassifierSize, 1));
     }
 
@@ -109,7 +117,8 @@ public sealed class FilmHead : Module
         x = F.Relu(stem.Forward(torch.Cat([x, Coordinates(x, size)], 1)));
         Tensor coords = Coordinates(x, size / Config.Patch);
         foreach (FilmBlock block in blocks) x = block.Forward(x, coords, text);
-        x = F.Relu(classifier_conv.Forward(torch.Cat([x, coords], 1))).Amax([2, 3]);
+        x = F.Relu(classifier_conv.Forward(torch.Cat([x, coords], 1)));
+        x = Config.Pooling == "max" ? x.Amax([2, 3]) : torch.Cat([x.Amax([2, 3]), x.Mean([2, 3])], 1);
         return classifier_fc2.Forward(F.Relu(classifier_fc1.Forward(x))).Squeeze(-1).MoveToOuterScope();
     }
 

@@ -72,6 +72,45 @@ public class FilmJudgeRewardTests
     }
 
     [Fact]
+    public void PoolingIsReadFromTheConfigAndMaxWhereItIsNotSaid()
+    {
+        string dir = WriteDirectory(clip => new FilmConfig { TextSize = clip.TextConfig.HiddenSize, ImageSize = 32, Channels = 8, NumBlocks = 1, Pooling = "max+mean" });
+        using (var scope = torch.NewDisposeScope())
+        using (var judge = (FilmJudgeReward)RewardModels.Load(dir, "x", Device.CPU))
+        {
+            Assert.Equal("max+mean", judge.Head.Config.Pooling);
+            Assert.Equal(2 * judge.Head.Config.ClassifierSize, judge.Head.classifier_fc1.Weight.Size(1));
+            Assert.Equal([2L], judge.Score(torch.Rand([2, 3, 32, 32], new Generator(1)), ["a cat", "two cats"]).Shape);
+        }
+        // A config written before pooling was configurable has no such key: FiLM's max-pool.
+        string older = WriteDirectory(clip => new FilmConfig { TextSize = clip.TextConfig.HiddenSize, ImageSize = 32, Channels = 8, NumBlocks = 1, Pooling = "max+mean" });
+        string config = Path.Combine(older, FilmJudgeReward.HeadDirectory, "config.json");
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(config))!.AsObject();
+        Assert.True(json.Remove("pooling"));
+        File.WriteAllText(config, json.ToJsonString());
+        // (its weights were saved for max+mean: the classifier's first layer no longer fits, and loading says so)
+        Assert.Throws<ModelLoadException>(() => RewardModels.Load(older, "x", Device.CPU));
+        string plain = WriteDirectory();
+        config = Path.Combine(plain, FilmJudgeReward.HeadDirectory, "config.json");
+        json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(config))!.AsObject();
+        Assert.True(json.Remove("pooling"));
+        File.WriteAllText(config, json.ToJsonString());
+        using (var judge = (FilmJudgeReward)RewardModels.Load(plain, "x", Device.CPU))
+            Assert.Equal("max", judge.Head.Config.Pooling);
+    }
+
+    [Fact]
+    public void AnUnknownPoolingIsRefusedNamingTheFile()
+    {
+        string dir = WriteDirectory();
+        string config = Path.Combine(dir, FilmJudgeReward.HeadDirectory, "config.json");
+        File.WriteAllText(config, File.ReadAllText(config).Replace("\"pooling\": \"max\"", "\"pooling\": \"sum\""));
+        var e = Assert.Throws<ModelLoadException>(() => RewardModels.Load(dir, "x", Device.CPU));
+        Assert.Contains(config, e.Message);
+        Assert.Contains("\"sum\"", e.Message);
+    }
+
+    [Fact]
     public void AnInvalidHeadConfigIsRefusedNamingTheFile()
     {
         string dir = WriteDirectory();
