@@ -33,8 +33,11 @@ internal static class TrainItmCommand
         head.AcceptOnlyFromAmong("itm", "film");
         var layers = new Option<int?>("--layers") { Description = "blocks of the head (itm: cross-attention blocks, default 2; film: FiLM residual blocks, default 4)" };
         var channels = new Option<int>("--channels") { Description = "film: feature maps per block", DefaultValueFactory = _ => 64 };
-        var pooling = new Option<string>("--pooling") { Description = "film: max (FiLM's) or max+mean (can count)", DefaultValueFactory = _ => "max" };
-        pooling.AcceptOnlyFromAmong("max", "max+mean");
+        var pooling = new Option<string>("--pooling")
+        {
+            Description = $"film: {FilmConfig.MaxPooling} (FiLM's) or {FilmConfig.MaxMeanPooling} (can count)", DefaultValueFactory = _ => FilmConfig.MaxPooling,
+        };
+        pooling.AcceptOnlyFromAmong(FilmConfig.MaxPooling, FilmConfig.MaxMeanPooling);
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 7 };
         var bothSplits = new Option<bool>("--both-splits")
         {

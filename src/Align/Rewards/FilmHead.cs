@@ -25,7 +25,13 @@ public sealed record FilmConfig
     /// How the classifier's feature maps become one vector: <c>max</c> (FiLM's global max-pool) or <c>max+mean</c> (both,
     /// concatenated: a maximum cannot tell one object from three, a mean over the map can).
     /// </summary>
-    public string Pooling { get; init; } = "max";
+    public string Pooling { get; init; } = MaxPooling;
+
+    public const string MaxPooling = "max", MaxMeanPooling = "max+mean";
+
+    /// <summary>Whether the classifier pools the mean beside the maximum (its vector is then twice as wide).</summary>
+    [JsonIgnore]
+    public bool PoolsMean => Pooling == MaxMeanPooling;
 
     [JsonIgnore]
     public string Source { get; init; } = "film_head/config.json";
@@ -79,13 +85,13 @@ public sealed class FilmHead : Module
             config.NumBlocks <= 0 || config.ClassifierSize <= 0)
             throw new ModelLoadException($"{config.Source}: text_size, image_size, patch, channels, num_blocks and classifier_size must be positive " +
                                          $"and image_size a multiple of patch (got {config})");
-        if (config.Pooling is not ("max" or "max+mean"))
-            throw new ModelLoadException($"{config.Source}: pooling must be \"max\" or \"max+mean\", got \"{config.Pooling}\"");
+        if (config.Pooling is not (FilmConfig.MaxPooling or FilmConfig.MaxMeanPooling))
+            throw new ModelLoadException($"{config.Source}: pooling must be \"{FilmConfig.MaxPooling}\" or \"{FilmConfig.MaxMeanPooling}\", got \"{config.Pooling}\"");
         Config = config;
         stem = RegisterModule("stem", new Conv2d(3 + 2, config.Channels, config.Patch, stride: config.Patch));
         blocks = RegisterModule("blocks", new ModuleList<FilmBlock>(Enumerable.Range(0, config.NumBlocks).Select(_ => new FilmBlock(config.Channels, config.TextSize))));
         classifier_conv = RegisterModule("classifier_conv", new Conv2d(config.Channels + 2, config.ClassifierSize, 1));
-        classifier_fc1 = RegisterModule("classifier_fc1", new Linear(config.Pooling == "max" ? config.ClassifierSize : 2 * config.ClassifierSize, config.ClassifierSize));
+        classifier_fc1 = RegisterModule("classifier_fc1", new Linear(config.PoolsMean ? 2 * config.ClassifierSize : config.ClassifierSize, config.ClassifierSize));
         classifier_fc2 = RegisterModule("classifier_fc2", new Linear(config.ClassifierSize, 1));
     }
 
@@ -118,7 +124,7 @@ public sealed class FilmHead : Module
         Tensor coords = Coordinates(x, size / Config.Patch);
         foreach (FilmBlock block in blocks) x = block.Forward(x, coords, text);
         x = F.Relu(classifier_conv.Forward(torch.Cat([x, coords], 1)));
-        x = Config.Pooling == "max" ? x.Amax([2, 3]) : torch.Cat([x.Amax([2, 3]), x.Mean([2, 3])], 1);
+        x = Config.PoolsMean ? torch.Cat([x.Amax([2, 3]), x.Mean([2, 3])], 1) : x.Amax([2, 3]);
         return classifier_fc2.Forward(F.Relu(classifier_fc1.Forward(x))).Squeeze(-1).MoveToOuterScope();
     }
 

@@ -30,7 +30,7 @@ public sealed class FilmJudgeReward(ClipModel clip, FilmHead head, ClipTokenizer
                 : throw new Models.ModelLoadException($"{directory}: {HeadDirectory} takes a text embedding of {head.Config.TextSize}, but the CLIP text tower gives {clip.TextConfig.HiddenSize}"));
 
     /// <summary>A new head sized to the text tower, for images of <paramref name="imageSize"/> (for training one).</summary>
-    public static FilmHead NewHead(ClipModel clip, int imageSize, int channels = 64, int blocks = 4, string pooling = "max") =>
+    public static FilmHead NewHead(ClipModel clip, int imageSize, int channels = 64, int blocks = 4, string pooling = FilmConfig.MaxPooling) =>
         new(new FilmConfig { TextSize = clip.TextConfig.HiddenSize, ImageSize = imageSize, Channels = channels, NumBlocks = blocks, Pooling = pooling });
 
     /// <summary>Writes the directory layout described on the class (tokenizer files are the caller's to copy).</summary>
