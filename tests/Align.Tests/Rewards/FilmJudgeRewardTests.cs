@@ -1,7 +1,6 @@
 using Align.Models;
 using Align.Models.Clip;
 using Align.Rewards;
-using Align.Text;
 using Torch;
 
 namespace Align.Tests.Rewards;
@@ -10,36 +9,18 @@ namespace Align.Tests.Rewards;
 public class FilmJudgeRewardTests
 {
     /// <summary>The tiny CLIP's directory (towers and tokenizer) plus a FiLM head of random weights in <c>film_head/</c>.</summary>
-    private static string WriteDirectory(Func<ClipModel, FilmConfig>? config = null)
-    {
-        string dir = Directory.CreateTempSubdirectory("film").FullName;
-        string source = Reference.Model("tiny-clip-reward");
-        foreach (string file in Directory.GetFiles(source)) File.Copy(file, Path.Combine(dir, Path.GetFileName(file)));
-        using ClipModel clip = ClipModel.FromPretrained(source);
-        torch.ManualSeed(11);
-        using FilmHead head = config is null ? FilmJudgeReward.NewHead(clip, imageSize: 32, channels: 8, blocks: 2) : new FilmHead(config(clip));
-        head.SavePretrained(Path.Combine(dir, FilmJudgeReward.HeadDirectory));
-        return dir;
-    }
+    private static string WriteDirectory(Func<ClipModel, FilmConfig>? config = null) =>
+        MatchingJudgeChecks.WriteDirectory(FilmJudgeReward.HeadDirectory,
+            clip => config is null ? FilmJudgeReward.NewHead(clip, imageSize: 32, channels: 8, blocks: 2) : new FilmHead(config(clip)),
+            (head, dir) => ((FilmHead)head).SavePretrained(dir));
 
     [Fact]
     public void LoadsByItsLayoutAndScoresTheLogProbabilityOfAMatch()
     {
-        using var scope = torch.NewDisposeScope();
         using IRewardModel loaded = RewardModels.Load(WriteDirectory(), "shapeworld-film", Device.CPU);
         var judge = Assert.IsType<FilmJudgeReward>(loaded);
         Assert.Equal("shapeworld-film", judge.Name);
-        Assert.True(judge.IsDifferentiable);
-        Tensor images = torch.Rand([3, 3, 40, 48], new Generator(2)); // not square, not the head's size: resized in the graph
-        string[] prompts = ["a photo of a cat", "a red circle", "two blue squares left of a green triangle"];
-        Tensor score = judge.Score(images, prompts);
-        Assert.Equal([3L], score.Shape);
-        Reference.AssertClose(F.LogSigmoid(judge.Logits(images, prompts)), score, "score = log σ(logit)");
-        Assert.All(score.ToArray<float>(), s => Assert.True(s < 0, $"a log-probability must be negative, got {s}"));
-        // the text conditions the judgement, and both of a twin's captions are scored from one call
-        (Tensor first, Tensor second) = ((IMatchingJudge)judge).Logits(images, prompts, ["a dog", "a blue circle", "a cat"]);
-        Reference.AssertClose(judge.Logits(images, prompts), first, "the first captions' logits");
-        Assert.NotEqual(first.ToArray<float>(), second.ToArray<float>());
+        MatchingJudgeChecks.ScoresTheLogProbabilityOfAMatch(judge);
     }
 
     [Fact]

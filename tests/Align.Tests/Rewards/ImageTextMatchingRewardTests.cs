@@ -1,7 +1,6 @@
 using Align.Models;
 using Align.Models.Clip;
 using Align.Rewards;
-using Align.Text;
 using Torch;
 
 namespace Align.Tests.Rewards;
@@ -10,32 +9,17 @@ namespace Align.Tests.Rewards;
 public class ImageTextMatchingRewardTests
 {
     /// <summary>The tiny CLIP's directory (towers and tokenizer) plus a head of random weights in <c>itm_head/</c>.</summary>
-    internal static string WriteDirectory()
-    {
-        string dir = Directory.CreateTempSubdirectory("itm").FullName;
-        string source = Reference.Model("tiny-clip-reward");
-        foreach (string file in Directory.GetFiles(source)) File.Copy(file, Path.Combine(dir, Path.GetFileName(file)));
-        using ClipModel clip = ClipModel.FromPretrained(source);
-        torch.ManualSeed(11);
-        using ImageTextMatchingHead head = ImageTextMatchingReward.NewHead(clip);
-        head.SavePretrained(Path.Combine(dir, ImageTextMatchingReward.HeadDirectory));
-        return dir;
-    }
+    internal static string WriteDirectory() =>
+        MatchingJudgeChecks.WriteDirectory(ImageTextMatchingReward.HeadDirectory, clip => ImageTextMatchingReward.NewHead(clip),
+            (head, dir) => ((ImageTextMatchingHead)head).SavePretrained(dir));
 
     [Fact]
     public void LoadsByItsLayoutAndScoresTheLogProbabilityOfAMatch()
     {
-        using var scope = torch.NewDisposeScope();
         using IRewardModel loaded = RewardModels.Load(WriteDirectory(), "shapeworld-itm", Device.CPU);
         var judge = Assert.IsType<ImageTextMatchingReward>(loaded);
         Assert.Equal("shapeworld-itm", judge.Name);
-        Assert.True(judge.IsDifferentiable);
-        Tensor images = torch.Rand([3, 3, 40, 48], new Generator(2));
-        string[] prompts = ["a photo of a cat", "a red circle", "two blue squares left of a green triangle"];
-        Tensor score = judge.Score(images, prompts);
-        Assert.Equal([3L], score.Shape);
-        Reference.AssertClose(F.LogSigmoid(judge.Logits(images, prompts)), score, "score = log σ(logit)");
-        Assert.All(score.ToArray<float>(), s => Assert.True(s < 0, $"a log-probability must be negative, got {s}"));
+        MatchingJudgeChecks.ScoresTheLogProbabilityOfAMatch(judge);
     }
 
     [Fact]

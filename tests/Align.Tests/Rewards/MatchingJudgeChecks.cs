@@ -1,3 +1,4 @@
+using Align.Models.Clip;
 using Align.Rewards;
 using Align.Text;
 using Torch;
@@ -7,6 +8,36 @@ namespace Align.Tests.Rewards;
 /// <summary>What every judge stored as a CLIP directory must do: freeze, pass a gradient to the pixels, and survive saving.</summary>
 internal static class MatchingJudgeChecks
 {
+    /// <summary>The tiny CLIP's directory (towers and tokenizer) plus a head of random weights (seed 11) saved in <paramref name="headDirectory"/>.</summary>
+    public static string WriteDirectory(string headDirectory, Func<ClipModel, Torch.NN.Module> newHead, Action<Torch.NN.Module, string> save)
+    {
+        string dir = Directory.CreateTempSubdirectory(headDirectory).FullName;
+        string source = Reference.Model("tiny-clip-reward");
+        foreach (string file in Directory.GetFiles(source)) File.Copy(file, Path.Combine(dir, Path.GetFileName(file)));
+        using var clip = ClipModel.FromPretrained(source);
+        torch.ManualSeed(11);
+        using Torch.NN.Module head = newHead(clip);
+        save(head, Path.Combine(dir, headDirectory));
+        return dir;
+    }
+
+    /// <summary>The judge scores a batch of any image size with log σ(logit), each score a negative log-probability.</summary>
+    public static void ScoresTheLogProbabilityOfAMatch(IMatchingJudge judge)
+    {
+        using var scope = torch.NewDisposeScope();
+        Assert.True(judge.IsDifferentiable);
+        Tensor images = torch.Rand([3, 3, 40, 48], new Generator(2)); // not square: each judge resizes inside the graph
+        string[] prompts = ["a photo of a cat", "a red circle", "two blue squares left of a green triangle"];
+        Tensor score = judge.Score(images, prompts);
+        Assert.Equal([3L], score.Shape);
+        Reference.AssertClose(F.LogSigmoid(judge.Logits(images, prompts)), score, "score = log σ(logit)");
+        Assert.All(score.ToArray<float>(), s => Assert.True(s < 0, $"a log-probability must be negative, got {s}"));
+        // both of a twin's captions from one call: the first are the plain logits, and the text changes the judgement
+        (Tensor first, Tensor second) = judge.Logits(images, prompts, ["a dog", "a blue circle", "a cat"]);
+        Reference.AssertClose(judge.Logits(images, prompts), first, "the first captions' logits");
+        Assert.NotEqual(first.ToArray<float>(), second.ToArray<float>());
+    }
+
     /// <param name="reload">reads the judge back from a directory <see cref="IMatchingJudge.SavePretrained"/> wrote</param>
     public static void FrozenItsGradientReachesThePixelsAndSavingKeepsItsScores(IMatchingJudge judge, Func<string, IMatchingJudge> reload, int size)
     {
