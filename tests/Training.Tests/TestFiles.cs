@@ -27,10 +27,13 @@ public static class TestFiles
     }
 
     /// <summary>Runs <c>align-train ARGS</c> (one thread each: the test machine's cores are shared); exit code and all output.</summary>
-    public static (int Exit, string Output) AlignTrain(params string[] args)
+    public static (int Exit, string Output) AlignTrain(params string[] args) => AlignTrainWithoutThreads([.. args, "--threads", "1"]);
+
+    /// <summary>As <see cref="AlignTrain"/>, for the commands that run no tensors and so take no <c>--threads</c>.</summary>
+    public static (int Exit, string Output) AlignTrainWithoutThreads(params string[] args)
     {
         string dll = Path.Combine(AppContext.BaseDirectory, "align-train.dll");
-        var psi = new ProcessStartInfo("dotnet", [dll, .. args, "--threads", "1"]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var psi = new ProcessStartInfo("dotnet", [dll, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
         using Process p = Process.Start(psi)!;
         Task<string> stdout = p.StandardOutput.ReadToEndAsync(), stderr = p.StandardError.ReadToEndAsync();
         if (!p.WaitForExit(300_000))
