@@ -65,6 +65,7 @@ internal static class TrainItmCommand
             TextWriter o = result.InvocationConfiguration.Output;
             string source = result.GetValue(from)!, target = result.GetValue(output)!;
             if (result.GetValue(pairs) < 1) throw new ArgumentException("--pairs must be at least 1");
+            if (result.GetValue(generatedCount) < 1) throw new ArgumentException("--generated-per-step must be at least 1");
             bool film = result.GetValue(head) == "film";
             int blocks = result.GetValue(layers) ?? (film ? 4 : 2);
             if (blocks < 1) throw new ArgumentException("--layers must be at least 1");

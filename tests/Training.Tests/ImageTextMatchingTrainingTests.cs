@@ -98,6 +98,21 @@ public class ImageTextMatchingTrainingTests
     }
 
     [Theory]
+    [InlineData("0")]
+    [InlineData("-2")]
+    public void NoGeneratedPairsPerStepIsRefusedNotSkipped(string count)
+    {
+        string dir = Directory.CreateTempSubdirectory("train-itm-zero").FullName;
+        string manifest = TestFiles.WriteRenderedManifest(Path.Combine(dir, "generated"), 1);
+        (int exit, string output) = AlignTrain.Run("train-itm", "--from", ShapeWorldReward, "--out", dir, "--steps", "1",
+            "--generated-pairs", manifest, "--generated-per-step", count, "--threads", "1");
+        Assert.Equal(2, exit);
+        Assert.Contains("--generated-per-step must be at least 1", output);
+        Assert.False(File.Exists(Path.Combine(dir, "config.json")), "a judge was written");
+        Directory.Delete(dir, true);
+    }
+
+    [Theory]
     [InlineData("itm")]
     [InlineData("film")]
     public void TrainItmWritesAJudgeTheRewardLoaderReads(string head)
