@@ -6,6 +6,7 @@ root.Subcommands.Add(EngineCommand.Create());
 root.Subcommands.Add(PretrainCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(ShipCommand.Create());
+root.Subcommands.Add(ShipJudgeCommand.Create());
 root.Subcommands.Add(FinetuneClipCommand.Create());
 root.Subcommands.Add(TrainItmCommand.Create());
 root.Subcommands.Add(AgreementCommand.Create());

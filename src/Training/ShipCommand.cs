@@ -75,7 +75,7 @@ internal static class ShipCommand
         foreach (string f in Directory.GetFiles(from)) File.Copy(f, Path.Combine(to, Path.GetFileName(f)));
     }
 
-    private static string Sha256(string path)
+    internal static string Sha256(string path)
     {
         using FileStream s = File.OpenRead(path);
         return Convert.ToHexStringLower(SHA256.HashData(s));

@@ -11,7 +11,11 @@ public static class AlignTrain
         var psi = new ProcessStartInfo("dotnet", [dll, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
         using Process p = Process.Start(psi)!;
         Task<string> stdout = p.StandardOutput.ReadToEndAsync(), stderr = p.StandardError.ReadToEndAsync();
-        Assert.True(p.WaitForExit(300_000), $"align-train {string.Join(' ', args)} did not finish in 5 minutes");
+        if (!p.WaitForExit(300_000))
+        {
+            p.Kill(entireProcessTree: true);
+            Assert.Fail($"align-train {string.Join(' ', args)} did not finish in 5 minutes");
+        }
         return (p.ExitCode, stdout.Result + stderr.Result);
     }
 }

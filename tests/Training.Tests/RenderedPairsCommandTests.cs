@@ -33,7 +33,7 @@ public sealed class RenderedPairsCommandTests : IDisposable
     {
         string source = Manifest("a red circle", "a square that is green");
         string output = Path.Combine(_dir, "out");
-        (int exit, string log) = TestFiles.AlignTrainWithoutThreads("rendered-pairs", "--from", source, "--out", output, "--per-pair", "2", "--seed", "40");
+        (int exit, string log) = AlignTrain.Run("rendered-pairs", "--from", source, "--out", output, "--per-pair", "2", "--seed", "40");
         Assert.True(exit == 0, log);
         Assert.Contains("4 pairs: a rendered scene against each of 2 rejected images", log);
         IReadOnlyList<PreferencePair> pairs = PairManifest.Read(Path.Combine(output, PairBuilder.ManifestName));
@@ -55,7 +55,7 @@ public sealed class RenderedPairsCommandTests : IDisposable
     {
         string source = Manifest("a red circle", "an astronaut riding a horse");
         string output = Path.Combine(_dir, "out");
-        (int exit, string log) = TestFiles.AlignTrainWithoutThreads("rendered-pairs", "--from", source, "--out", output);
+        (int exit, string log) = AlignTrain.Run("rendered-pairs", "--from", source, "--out", output);
         Assert.Equal(2, exit);
         Assert.Contains("pair 2: the prompt \"an astronaut riding a horse\" is not a ShapeWorld caption", log);
         Assert.False(File.Exists(Path.Combine(output, PairBuilder.ManifestName)));
@@ -64,7 +64,7 @@ public sealed class RenderedPairsCommandTests : IDisposable
     [Fact]
     public void ZeroScenesPerPairIsRefused()
     {
-        (int exit, string log) = TestFiles.AlignTrainWithoutThreads("rendered-pairs", "--from", Manifest("a red circle"), "--out", Path.Combine(_dir, "out"), "--per-pair", "0");
+        (int exit, string log) = AlignTrain.Run("rendered-pairs", "--from", Manifest("a red circle"), "--out", Path.Combine(_dir, "out"), "--per-pair", "0");
         Assert.Equal(2, exit);
         Assert.Contains("--per-pair must be at least 1", log);
     }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Align.ShapeWorld;
 using Training.Preferences;
 
@@ -26,23 +25,8 @@ public static class TestFiles
         return dir?.FullName ?? throw new DirectoryNotFoundException($"no Server.sln above {AppContext.BaseDirectory}");
     }
 
-    /// <summary>Runs <c>align-train ARGS</c> (one thread each: the test machine's cores are shared); exit code and all output.</summary>
-    public static (int Exit, string Output) AlignTrain(params string[] args) => AlignTrainWithoutThreads([.. args, "--threads", "1"]);
-
-    /// <summary>As <see cref="AlignTrain"/>, for the commands that run no tensors and so take no <c>--threads</c>.</summary>
-    public static (int Exit, string Output) AlignTrainWithoutThreads(params string[] args)
-    {
-        string dll = Path.Combine(AppContext.BaseDirectory, "align-train.dll");
-        var psi = new ProcessStartInfo("dotnet", [dll, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using Process p = Process.Start(psi)!;
-        Task<string> stdout = p.StandardOutput.ReadToEndAsync(), stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(300_000))
-        {
-            p.Kill(entireProcessTree: true);
-            Assert.Fail($"align-train {string.Join(' ', args)} did not finish in 5 minutes");
-        }
-        return (p.ExitCode, stdout.Result + stderr.Result);
-    }
+    /// <summary>Runs <c>align-train ARGS --threads 1</c> (the test machine's cores are shared); exit code and all output.</summary>
+    public static (int Exit, string Output) AlignTrain(params string[] args) => Tests.AlignTrain.Run([.. args, "--threads", "1"]);
 
     /// <summary>
     /// A manifest of <paramref name="count"/> pairs of rendered scenes: chosen = a scene of the caption, rejected = a scene of a

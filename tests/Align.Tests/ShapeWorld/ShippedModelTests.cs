@@ -49,4 +49,20 @@ public class ShippedModelTests
         float[] other = reward.Score(result.Images, Enumerable.Repeat("three red circles", 4).ToArray()).ToArray<float>();
         Assert.True(matched.Average() > other.Average(), $"reward {matched.Average():F2} for the prompt vs {other.Average():F2} for another");
     }
+
+    [Fact]
+    public void TheJudgePrefersThePromptTheModelsImagesWereMadeFor()
+    {
+        using var scope = torch.NewDisposeScope();
+        using StableDiffusionModel model = StableDiffusionModel.Load(Path.Combine(Root(), "model"));
+        using IRewardModel judge = RewardModels.Load(Path.Combine(Root(), "judge"), "shapeworld-judge", Device.CPU);
+        Assert.IsType<FilmJudgeReward>(judge);
+        Assert.True(judge.IsDifferentiable);
+        const string prompt = "a white triangle";
+        using GenerationResult result = new TextToImagePipeline(model).Generate(new TextToImageRequest(prompt, [1000, 1001, 1002, 1003], 64, 64, 20, 5.0));
+        using var noGrad = Autograd.NoGrad();
+        float[] matched = judge.Score(result.Images, Enumerable.Repeat(prompt, 4).ToArray()).ToArray<float>();
+        float[] other = judge.Score(result.Images, Enumerable.Repeat("three red circles", 4).ToArray()).ToArray<float>();
+        Assert.True(matched.Average() > other.Average(), $"judge {matched.Average():F2} for the prompt vs {other.Average():F2} for another");
+    }
 }

@@ -1,0 +1,79 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Align.Rewards;
+using Torch;
+
+namespace Training.Tests;
+
+/// <summary><c>align-train ship-judge</c>: a trained judge joins a shipped model directory and its manifest, or nothing changes.</summary>
+public sealed class ShipJudgeCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("ship-judge").FullName;
+    private static string ShapeWorldReward => Path.Combine(Shared.RepositoryRoot, "models", "shapeworld", "reward");
+
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    // A shipped directory with one file and its manifest entry.
+    private string Shipped()
+    {
+        string to = Path.Combine(_dir, "shipped");
+        Directory.CreateDirectory(Path.Combine(to, "model"));
+        File.WriteAllText(Path.Combine(to, "model", "a.txt"), "weights");
+        var manifest = new { name = "shapeworld", files = new Dictionary<string, string> { ["model/a.txt"] = Sha256(Path.Combine(to, "model", "a.txt")) } };
+        File.WriteAllText(Path.Combine(to, "manifest.json"), JsonSerializer.Serialize(manifest));
+        return to;
+    }
+
+    private static string Sha256(string path) => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
+
+    [Fact]
+    public void TheJudgeIsCopiedWithoutItsTrainingRunAndEveryFileIsInTheManifest()
+    {
+        string judge = Path.Combine(_dir, "film");
+        (int exit, string output) = TestFiles.AlignTrain("train-itm", "--from", ShapeWorldReward, "--out", judge, "--steps", "1", "--pairs", "2",
+            "--head", "film", "--layers", "1", "--channels", "8");
+        Assert.True(exit == 0, output);
+        string to = Shipped();
+        for (int round = 0; round < 2; round++) // shipping again replaces the judge
+        {
+            (exit, output) = AlignTrain.Run("ship-judge", "--from", judge, "--to", to, "--note", $"round {round}");
+            Assert.True(exit == 0, output);
+        }
+        Assert.Equal(["judge", "manifest.json", "model", "report"], Directory.EnumerateFileSystemEntries(to).Select(Path.GetFileName).Order());
+        Assert.False(Directory.Exists(Path.Combine(to, "judge", "train")), "the training run was shipped");
+        using JsonDocument manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(to, "manifest.json")));
+        JsonElement shipped = manifest.RootElement.GetProperty("judge");
+        Assert.Equal(("film", "round 1"), (shipped.GetProperty("kind").GetString(), shipped.GetProperty("note").GetString()));
+        Assert.Equal(600, shipped.GetProperty("ranking").GetProperty("judge").GetProperty("scenes").GetInt32());
+        var files = manifest.RootElement.GetProperty("files").EnumerateObject().ToDictionary(f => f.Name, f => f.Value.GetString());
+        string[] onDisk = Directory.GetFiles(to, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(to, f).Replace('\\', '/'))
+            .Where(f => f != "manifest.json").Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(onDisk, files.Keys.Order(StringComparer.Ordinal));
+        Assert.Contains("judge/film_head/model.safetensors", onDisk);
+        Assert.Contains("report/judge-loss.png", onDisk);
+        foreach ((string name, string? hash) in files) Assert.True(hash == Sha256(Path.Combine(to, name)), $"{name} differs from its manifest sha256");
+        using var scope = torch.NewDisposeScope();
+        using IRewardModel loaded = RewardModels.Load(Path.Combine(to, "judge"), "shapeworld-judge", Device.CPU);
+        Assert.IsType<FilmJudgeReward>(loaded);
+    }
+
+    [Fact]
+    public void ARewardThatIsNotAJudgeIsRefusedAndTheShippedDirectoryIsUnchanged()
+    {
+        string to = Shipped();
+        string before = File.ReadAllText(Path.Combine(to, "manifest.json"));
+        (int exit, string output) = AlignTrain.Run("ship-judge", "--from", ShapeWorldReward, "--to", to);
+        Assert.Equal(2, exit);
+        Assert.Contains("not a judge trained by train-itm", output);
+        Assert.Equal(before, File.ReadAllText(Path.Combine(to, "manifest.json")));
+        Assert.Equal(["manifest.json", "model"], Directory.EnumerateFileSystemEntries(to).Select(Path.GetFileName).Order());
+    }
+
+    [Fact]
+    public void ADirectoryWithoutAManifestIsRefused()
+    {
+        (int exit, string output) = AlignTrain.Run("ship-judge", "--from", ShapeWorldReward, "--to", _dir);
+        Assert.Equal(2, exit);
+        Assert.Contains("not a shipped model directory (no manifest.json)", output);
+    }
+}
