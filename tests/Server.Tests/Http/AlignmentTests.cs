@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Server.Models;
 using Server.Tests.Metrics;
 
 namespace Server.Tests.Http;
@@ -78,13 +79,14 @@ public sealed class AlignmentTests : IAsyncLifetime
         var progress = lines.Where(l => l.StartsWith("data: ", StringComparison.Ordinal)).Select(l => JsonDocument.Parse(l[6..]).RootElement)
             .Where(e => e.TryGetProperty("phase", out JsonElement p) && p.GetString() == "iteration").ToArray();
         Assert.Equal([1, 2, 3, 4], progress.Select(p => p.GetProperty("step").GetInt32()));
-        Assert.All(progress, p => Assert.True(p.GetProperty("rewards").TryGetProperty("shapeworld-clip", out _), p.ToString()));
+        // No rewards named: the embedded model's default alignment reward, its judge.
+        Assert.All(progress, p => Assert.Equal([EmbeddedModel.JudgeReward], p.GetProperty("rewards").EnumerateObject().Select(r => r.Name)));
 
         JsonElement result = JsonDocument.Parse(lines.Last(l => l.StartsWith("data: ", StringComparison.Ordinal))[6..]).RootElement;
         JsonElement trace = result.GetProperty("alignment").GetProperty("trace");
         Assert.Equal(4, trace.GetArrayLength());
         double bestLoss = trace.EnumerateArray().Min(t => t.GetProperty("loss").GetDouble());
-        double returned = result.GetProperty("images")[0].GetProperty("rewards").GetProperty("shapeworld-clip").GetDouble();
+        double returned = result.GetProperty("images")[0].GetProperty("rewards").GetProperty(EmbeddedModel.JudgeReward).GetDouble();
         Assert.Equal(-bestLoss, returned, 3);
         Assert.Equal(7, result.GetProperty("images")[0].GetProperty("seed").GetInt64());
 

@@ -94,7 +94,7 @@ try {
     const iterations = events.filter((e) => e.name === 'progress' && e.data.phase === 'iteration');
     assert.equal(iterations.length, 3, 'ReNO streamed 3 iteration events');
     const points = await chartPoints(page);
-    const expected = iterations.map((e) => `shapeworld-clip, iteration ${e.data.step}: ${e.data.rewards['shapeworld-clip'].toFixed(4)}`);
+    const expected = iterations.map((e) => `shapeworld-judge, iteration ${e.data.step}: ${e.data.rewards['shapeworld-judge'].toFixed(4)}`); // the default alignment reward
     assert.deepEqual(points, expected, 'the chart has one point per iteration event, with its reward');
     const [a, b] = await page.locator('.result').evaluateAll((cards) => cards.map((c) => c.getBoundingClientRect().top));
     assert.ok(Math.abs(a - b) < 2, 'side by side');
