@@ -38,7 +38,9 @@ public sealed class ImageTextMatchingTask(IMatchingJudge judge, IHardNegativeSou
         if (generated is not null && generatedPairs > 0)
         {
             (Tensor chosen, Tensor rejected, string[] prompts) = generated.Sample(generatedPairs, random);
-            Tensor passed = judge.Logits(chosen, prompts), failed = judge.Logits(rejected, prompts);
+            // both sides in one judge call: one batch through the towers and the head instead of two
+            Tensor[] sides = judge.Logits(torch.Cat([chosen, rejected]), [.. prompts, .. prompts]).Chunk(2);
+            Tensor passed = sides[0], failed = sides[1];
             Tensor part = MatchingLoss(passed, failed);
             metrics["generated_loss"] = part.ToDouble();
             metrics["generated_ranked"] = Ranked(passed, failed);
