@@ -40,26 +40,34 @@ internal static class ShipJudgeCommand
         using (IRewardModel judge = RewardModels.Load(from, JudgeDirectory, Device.CPU))
             if (judge is not IMatchingJudge) throw new ArgumentException($"{from}: a {judge.GetType().Name}, not a judge trained by train-itm (no film_head/ or itm_head/)");
 
-        string staging = Path.Combine(to, $"{JudgeDirectory}.tmp-{Guid.NewGuid():N}");
-        Copy(from, staging, skip: "train");
-        string trainDir = Path.Combine(from, "train");
         var manifest = JsonNode.Parse(File.ReadAllText(manifestPath))!.AsObject();
+        var files = manifest["files"]?.AsObject() ?? throw new InvalidDataException($"{manifestPath}: no \"files\"");
+        string trainDir = Path.Combine(from, "train");
         manifest["judge"] = new JsonObject
         {
             ["kind"] = File.Exists(Path.Combine(from, FilmJudgeReward.HeadDirectory, "config.json")) ? "film" : "itm",
             ["note"] = note,
             ["ranking"] = File.Exists(Path.Combine(trainDir, "ranking.json")) ? JsonNode.Parse(File.ReadAllText(Path.Combine(trainDir, "ranking.json"))) : null,
         };
-        var files = manifest["files"]?.AsObject() ?? throw new InvalidDataException($"{manifestPath}: no \"files\"");
-        foreach (string key in files.Select(f => f.Key).Where(k => k.StartsWith(JudgeDirectory + "/", StringComparison.Ordinal)).ToArray()) files.Remove(key);
-        foreach (string f in Directory.GetFiles(staging, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
-            files[$"{JudgeDirectory}/{Path.GetRelativePath(staging, f).Replace(Path.DirectorySeparatorChar, '/')}"] = ShipCommand.Sha256(f);
-        string curve = Path.Combine(trainDir, "loss.png"), shippedCurve = Path.Combine(to, "report", "judge-loss.png");
-        if (File.Exists(curve))
+        string staging = Path.Combine(to, $"{JudgeDirectory}.tmp-{Guid.NewGuid():N}");
+        try
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(shippedCurve)!);
-            File.Copy(curve, shippedCurve, overwrite: true);
-            files["report/judge-loss.png"] = ShipCommand.Sha256(shippedCurve);
+            Copy(from, staging, skip: "train");
+            foreach (string key in files.Select(f => f.Key).Where(k => k.StartsWith(JudgeDirectory + "/", StringComparison.Ordinal)).ToArray()) files.Remove(key);
+            foreach (string f in Directory.GetFiles(staging, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+                files[$"{JudgeDirectory}/{Path.GetRelativePath(staging, f).Replace(Path.DirectorySeparatorChar, '/')}"] = ShipCommand.Sha256(f);
+            string curve = Path.Combine(trainDir, "loss.png"), shippedCurve = Path.Combine(to, "report", "judge-loss.png");
+            if (File.Exists(curve))
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(shippedCurve)!);
+                File.Copy(curve, shippedCurve, overwrite: true);
+                files["report/judge-loss.png"] = ShipCommand.Sha256(shippedCurve);
+            }
+        }
+        catch
+        {
+            if (Directory.Exists(staging)) Directory.Delete(staging, true); // nothing half-copied stays behind
+            throw;
         }
         manifest["files"] = new JsonObject(files.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => KeyValuePair.Create(f.Key, f.Value?.DeepClone())).ToList());
 

@@ -70,6 +70,19 @@ public sealed class ShipJudgeCommandTests : IDisposable
     }
 
     [Fact]
+    public void AManifestWithoutFilesIsRefusedBeforeAnythingIsCopied()
+    {
+        string to = Path.Combine(_dir, "shipped");
+        Directory.CreateDirectory(to);
+        File.WriteAllText(Path.Combine(to, "manifest.json"), """{"name": "shapeworld"}""");
+        string shippedJudge = Path.Combine(Shared.RepositoryRoot, "models", "shapeworld", "judge");
+        (int exit, string output) = AlignTrain.Run("ship-judge", "--from", shippedJudge, "--to", to);
+        Assert.Equal(2, exit);
+        Assert.Contains("manifest.json: no \"files\"", output);
+        Assert.Equal(["manifest.json"], Directory.EnumerateFileSystemEntries(to).Select(Path.GetFileName));
+    }
+
+    [Fact]
     public void ADirectoryWithoutAManifestIsRefused()
     {
         (int exit, string output) = AlignTrain.Run("ship-judge", "--from", ShapeWorldReward, "--to", _dir);

@@ -41,6 +41,7 @@ public static class RenderedChosenPairs
                     Chosen = relative.Replace(Path.DirectorySeparatorChar, '/'),
                     Rejected = rejectedPath,
                     Kind = PreferencePair.SamePrompt,
+                    ContrastPrompt = null,
                     ChosenSeed = sceneSeed,
                     ChosenScore = 1,
                     Judge = Judge,
