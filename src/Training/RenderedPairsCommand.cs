@@ -23,7 +23,6 @@ internal static class RenderedPairsCommand
         };
         command.SetAction(result =>
         {
-            if (result.GetValue(size) < 8) throw new ArgumentException("--size must be at least 8");
             (string manifest, int pairs, int rejected) = RenderedChosenPairs.Run(result.GetValue(from)!, result.GetValue(output)!,
                 result.GetValue(perPair), result.GetValue(size), result.GetValue(seed));
             result.InvocationConfiguration.Output.WriteLine($"{pairs} pairs: a rendered scene against each of {rejected} rejected images");

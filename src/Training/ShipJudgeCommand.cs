@@ -36,16 +36,22 @@ internal static class ShipJudgeCommand
     {
         string manifestPath = Path.Combine(to, "manifest.json");
         if (!File.Exists(manifestPath)) throw new FileNotFoundException($"{manifestPath}: not a shipped model directory (no manifest.json)", manifestPath);
+        string kind;
         using (var scope = torch.NewDisposeScope())
         using (IRewardModel judge = RewardModels.Load(from, JudgeDirectory, Device.CPU))
-            if (judge is not IMatchingJudge) throw new ArgumentException($"{from}: a {judge.GetType().Name}, not a judge trained by train-itm (no film_head/ or itm_head/)");
+            kind = judge switch
+            {
+                FilmJudgeReward => "film",
+                ImageTextMatchingReward => "itm",
+                _ => throw new ArgumentException($"{from}: a {judge.GetType().Name}, not a judge trained by train-itm (no film_head/ or itm_head/)"),
+            };
 
         var manifest = JsonNode.Parse(File.ReadAllText(manifestPath))!.AsObject();
         var files = manifest["files"]?.AsObject() ?? throw new InvalidDataException($"{manifestPath}: no \"files\"");
         string trainDir = Path.Combine(from, "train");
         manifest["judge"] = new JsonObject
         {
-            ["kind"] = File.Exists(Path.Combine(from, FilmJudgeReward.HeadDirectory, "config.json")) ? "film" : "itm",
+            ["kind"] = kind,
             ["note"] = note,
             ["ranking"] = File.Exists(Path.Combine(trainDir, "ranking.json")) ? JsonNode.Parse(File.ReadAllText(Path.Combine(trainDir, "ranking.json"))) : null,
         };

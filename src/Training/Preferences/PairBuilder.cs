@@ -131,13 +131,13 @@ public sealed class PairBuilder(TextToImagePipeline pipeline, IImageJudge judge,
     // Each image once per run, however many pairs name it; the path is relative to the manifest.
     private string Write(string output, Category category, Sample sample)
     {
-        string relative = Path.Combine("images", CategoryNames.Slug(category), sample.Seed.ToString(CultureInfo.InvariantCulture) + ".png");
+        string relative = PairManifest.ImagePath(category, sample.Seed);
         string path = Path.Combine(output, relative);
         if (_written.Add(path))
         {
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             File.WriteAllBytes(path, PngEncoder.Encode(sample.Rgb, sample.Image.Width, sample.Image.Height, 3));
         }
-        return relative.Replace(Path.DirectorySeparatorChar, '/');
+        return relative;
     }
 }

@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Align.ShapeWorld;
 
 namespace Training.Preferences;
 
@@ -70,6 +72,9 @@ public static class PairManifest
         if (pairs.Count == 0) throw new InvalidDataException($"{path}: no pairs");
         return pairs;
     }
+
+    /// <summary>Where a manifest's image of <paramref name="seed"/> goes, relative to the manifest: <c>images/CATEGORY/SEED.png</c>.</summary>
+    public static string ImagePath(Category category, long seed) => $"images/{CategoryNames.Slug(category)}/{seed.ToString(CultureInfo.InvariantCulture)}.png";
 
     /// <summary>An image path of the manifest as a path on disk (relative paths are relative to the manifest's directory).</summary>
     public static string Resolve(string manifestDirectory, string image) => Path.IsPathRooted(image) ? image : Path.Combine(manifestDirectory, image);

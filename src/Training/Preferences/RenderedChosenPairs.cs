@@ -1,4 +1,3 @@
-using System.Globalization;
 using Align.ShapeWorld;
 
 namespace Training.Preferences;
@@ -17,6 +16,7 @@ public static class RenderedChosenPairs
     public static (string Manifest, int Pairs, int Rejected) Run(string source, string output, int perPair, int size, int seed)
     {
         if (perPair < 1) throw new ArgumentException("--per-pair must be at least 1");
+        if (size < 8) throw new ArgumentException("--size must be at least 8");
         IReadOnlyList<PreferencePair> input = PairManifest.Read(source);
         Spec[] specs = input.Select((pair, line) => SpecOf(source, line, pair)).ToArray(); // every prompt read before anything is written
         string directory = Path.GetDirectoryName(Path.GetFullPath(source))!;
@@ -32,13 +32,13 @@ public static class RenderedChosenPairs
             for (int k = 0; k < perPair; k++)
             {
                 int sceneSeed = seed + line * perPair + k;
-                string relative = Path.Combine("images", CategoryNames.Slug(spec.Category), sceneSeed.ToString(CultureInfo.InvariantCulture) + ".png");
+                string relative = PairManifest.ImagePath(spec.Category, sceneSeed);
                 string path = Path.Combine(output, relative);
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
                 File.WriteAllBytes(path, SceneRenderer.Render(SceneSampler.Sample(spec, sceneSeed), size).ToPng());
                 pairs.Add(pair with
                 {
-                    Chosen = relative.Replace(Path.DirectorySeparatorChar, '/'),
+                    Chosen = relative,
                     Rejected = rejectedPath,
                     Kind = PreferencePair.SamePrompt,
                     ContrastPrompt = null,

@@ -10,9 +10,10 @@ namespace Training.Pretraining;
 /// image-text matching loss (Li et al. 2022, §3.1: binary cross-entropy on matched and unmatched pairs) on counterfactual
 /// twins: each step draws <c>pairs</c> scenes and, for each, a twin rendered from a one-attribute contradiction of its
 /// caption. Every image is a positive with its own caption and a negative with its twin's, so the only way to tell them
-/// apart is the attribute that differs (a colour, a count, left or right). Pixel noise of a random strength stands in for the generator's imperfect renderings. With
-/// <paramref name="generated"/>, each step also draws <paramref name="generatedPairs"/> of the generator's own verifier-judged
-/// pairs (the passing image a positive, the failing one a negative, for the same prompt), and the loss is the mean of both parts.
+/// apart is the attribute that differs (a colour, a count, left or right). Pixel noise of a random strength stands in for
+/// the generator's imperfect renderings. With <paramref name="generated"/>, each step also draws
+/// <paramref name="generatedPairs"/> of the generator's own verifier-judged pairs (the passing image a positive, the failing
+/// one a negative, for the same prompt), and the loss is the mean of both parts.
 /// </summary>
 public sealed class ImageTextMatchingTask(IMatchingJudge judge, IHardNegativeSource data, int pairs, double maxNoise = 0.04,
     GeneratedPairSource? generated = null, int generatedPairs = 0) : ITrainingTask
