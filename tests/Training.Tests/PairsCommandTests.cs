@@ -1,4 +1,3 @@
-using Align.Imaging;
 using Align.ShapeWorld;
 using Training.Preferences;
 
@@ -10,12 +9,6 @@ public sealed class PairsCommandTests : IDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("pairs").FullName;
 
     public void Dispose() => Directory.Delete(_dir, true);
-
-    private static Verdict Judge(string manifestDir, PreferencePair pair, string prompt, string image)
-    {
-        (byte[] rgb, int w, int h) = PngDecoder.DecodeRgb(File.ReadAllBytes(PairManifest.Resolve(manifestDir, image)));
-        return Verifier.Verify(CaptionParser.Parse(prompt, CategoryNames.Parse(pair.Category!)), rgb, w, h);
-    }
 
     private static void AssertTrainSplit(PreferencePair pair, string prompt)
     {
@@ -40,8 +33,8 @@ public sealed class PairsCommandTests : IDisposable
             Assert.False(Path.IsPathRooted(p.Chosen));
             Assert.NotEqual(p.Chosen, p.Rejected);
             AssertTrainSplit(p, p.Prompt);
-            Assert.True(Judge(_dir, p, p.Prompt, p.Chosen).Passed, $"chosen {p.Chosen} fails \"{p.Prompt}\"");
-            Assert.False(Judge(_dir, p, p.Prompt, p.Rejected).Passed, $"rejected {p.Rejected} passes \"{p.Prompt}\"");
+            Assert.True(TestFiles.Verify(_dir, p, p.Prompt, p.Chosen).Passed, $"chosen {p.Chosen} fails \"{p.Prompt}\"");
+            Assert.False(TestFiles.Verify(_dir, p, p.Prompt, p.Rejected).Passed, $"rejected {p.Rejected} passes \"{p.Prompt}\"");
         }
         // The manifest is JSONL with the documented keys.
         string first = File.ReadLines(Path.Combine(_dir, PairBuilder.ManifestName)).First();
@@ -70,10 +63,10 @@ public sealed class PairsCommandTests : IDisposable
             Assert.Contains(x2, SpecPerturbation.Candidates(x1)); // a one-attribute contradiction
             AssertTrainSplit(a, a.Prompt);
             AssertTrainSplit(b, b.Prompt);
-            Assert.True(Judge(_dir, a, a.Prompt, a.Chosen).Passed, "y1 fails x1");
-            Assert.False(Judge(_dir, a, b.Prompt, a.Chosen).Passed, "y1 passes x2");
-            Assert.True(Judge(_dir, a, b.Prompt, a.Rejected).Passed, "y2 fails x2");
-            Assert.False(Judge(_dir, a, a.Prompt, a.Rejected).Passed, "y2 passes x1");
+            Assert.True(TestFiles.Verify(_dir, a, a.Prompt, a.Chosen).Passed, "y1 fails x1");
+            Assert.False(TestFiles.Verify(_dir, a, b.Prompt, a.Chosen).Passed, "y1 passes x2");
+            Assert.True(TestFiles.Verify(_dir, a, b.Prompt, a.Rejected).Passed, "y2 fails x2");
+            Assert.False(TestFiles.Verify(_dir, a, a.Prompt, a.Rejected).Passed, "y2 passes x1");
         }
     }
 }

@@ -43,9 +43,9 @@ public sealed class RenderedPairsCommandTests : IDisposable
         {
             Assert.Equal(RenderedChosenPairs.Judge, p.Judge);
             Assert.Equal(Path.Combine(_dir, "source", $"{p.RejectedSeed - 100}.png"), p.Rejected); // the input's rejected image, by absolute path
-            (byte[] rgb, int w, int h) = PngDecoder.DecodeRgb(File.ReadAllBytes(PairManifest.Resolve(output, p.Chosen)));
+            (_, int w, int h) = PngDecoder.DecodeRgb(File.ReadAllBytes(PairManifest.Resolve(output, p.Chosen)));
             Assert.Equal((64, 64), (w, h));
-            Assert.True(Verifier.Verify(CaptionParser.Parse(p.Prompt, Category.SingleObject), rgb, w, h).Passed, $"{p.Chosen} fails \"{p.Prompt}\"");
+            Assert.True(TestFiles.Verify(output, p, p.Prompt, p.Chosen).Passed, $"{p.Chosen} fails \"{p.Prompt}\"");
         }
         Assert.NotEqual(File.ReadAllBytes(PairManifest.Resolve(output, pairs[0].Chosen)), File.ReadAllBytes(PairManifest.Resolve(output, pairs[1].Chosen)));
     }

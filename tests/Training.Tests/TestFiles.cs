@@ -1,3 +1,4 @@
+using Align.Imaging;
 using Align.ShapeWorld;
 using Training.Preferences;
 
@@ -27,6 +28,13 @@ public static class TestFiles
 
     /// <summary>Runs <c>align-train ARGS --threads 1</c> (the test machine's cores are shared); exit code and all output.</summary>
     public static (int Exit, string Output) AlignTrain(params string[] args) => Tests.AlignTrain.Run([.. args, "--threads", "1"]);
+
+    /// <summary>The verifier's verdict on a manifest's image against <paramref name="prompt"/>, read in the pair's category.</summary>
+    public static Verdict Verify(string manifestDir, PreferencePair pair, string prompt, string image)
+    {
+        (byte[] rgb, int w, int h) = PngDecoder.DecodeRgb(File.ReadAllBytes(PairManifest.Resolve(manifestDir, image)));
+        return Verifier.Verify(CaptionParser.Parse(prompt, CategoryNames.Parse(pair.Category!)), rgb, w, h);
+    }
 
     /// <summary>
     /// A manifest of <paramref name="count"/> pairs of rendered scenes: chosen = a scene of the caption, rejected = a scene of a

@@ -64,41 +64,28 @@ public class FilmJudgeRewardTests
             Assert.Equal([2L], judge.Score(torch.Rand([2, 3, 32, 32], new Generator(1)), ["a cat", "two cats"]).Shape);
         }
         // A config written before pooling was configurable has no such key: FiLM's max-pool.
-        string older = WriteDirectory(clip => new FilmConfig { TextSize = clip.TextConfig.HiddenSize, ImageSize = 32, Channels = 8, NumBlocks = 1, Pooling = "max+mean" });
-        string config = Path.Combine(older, FilmJudgeReward.HeadDirectory, "config.json");
-        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(config))!.AsObject();
-        Assert.True(json.Remove("pooling"));
-        File.WriteAllText(config, json.ToJsonString());
+        string older = WithoutPooling(WriteDirectory(clip => new FilmConfig { TextSize = clip.TextConfig.HiddenSize, ImageSize = 32, Channels = 8, NumBlocks = 1, Pooling = "max+mean" }));
         // (its weights were saved for max+mean: the classifier's first layer no longer fits, and loading says so)
         Assert.Throws<ModelLoadException>(() => RewardModels.Load(older, "x", Device.CPU));
-        string plain = WriteDirectory();
-        config = Path.Combine(plain, FilmJudgeReward.HeadDirectory, "config.json");
-        json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(config))!.AsObject();
-        Assert.True(json.Remove("pooling"));
-        File.WriteAllText(config, json.ToJsonString());
-        using (var judge = (FilmJudgeReward)RewardModels.Load(plain, "x", Device.CPU))
+        using (var judge = (FilmJudgeReward)RewardModels.Load(WithoutPooling(WriteDirectory()), "x", Device.CPU))
             Assert.Equal("max", judge.Head.Config.Pooling);
     }
 
-    [Fact]
-    public void AnUnknownPoolingIsRefusedNamingTheFile()
+    // The judge directory with "pooling" taken out of its head's config.
+    private static string WithoutPooling(string dir)
     {
-        string dir = WriteDirectory();
         string config = Path.Combine(dir, FilmJudgeReward.HeadDirectory, "config.json");
-        File.WriteAllText(config, File.ReadAllText(config).Replace("\"pooling\": \"max\"", "\"pooling\": \"sum\""));
-        var e = Assert.Throws<ModelLoadException>(() => RewardModels.Load(dir, "x", Device.CPU));
-        Assert.Contains(config, e.Message);
-        Assert.Contains("\"sum\"", e.Message);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(config))!.AsObject();
+        Assert.True(json.Remove("pooling"));
+        File.WriteAllText(config, json.ToJsonString());
+        return dir;
     }
 
     [Fact]
-    public void AnInvalidHeadConfigIsRefusedNamingTheFile()
-    {
-        string dir = WriteDirectory();
-        string config = Path.Combine(dir, FilmJudgeReward.HeadDirectory, "config.json");
-        File.WriteAllText(config, File.ReadAllText(config).Replace("\"patch\": 4", "\"patch\": 5"));
-        var e = Assert.Throws<ModelLoadException>(() => RewardModels.Load(dir, "x", Device.CPU));
-        Assert.Contains(config, e.Message);
-        Assert.Contains("multiple of patch", e.Message);
-    }
+    public void AnUnknownPoolingIsRefusedNamingTheFile() =>
+        MatchingJudgeChecks.RefusesAnEditedHeadConfig(WriteDirectory(), FilmJudgeReward.HeadDirectory, "\"pooling\": \"max\"", "\"pooling\": \"sum\"", "\"sum\"");
+
+    [Fact]
+    public void AnInvalidHeadConfigIsRefusedNamingTheFile() =>
+        MatchingJudgeChecks.RefusesAnEditedHeadConfig(WriteDirectory(), FilmJudgeReward.HeadDirectory, "\"patch\": 4", "\"patch\": 5", "multiple of patch");
 }

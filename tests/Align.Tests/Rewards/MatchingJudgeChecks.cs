@@ -21,6 +21,18 @@ internal static class MatchingJudgeChecks
         return dir;
     }
 
+    /// <summary>Edits the head's <c>config.json</c> (<paramref name="from"/> must be in it) and checks the load is refused naming the file and <paramref name="expected"/>.</summary>
+    public static void RefusesAnEditedHeadConfig(string directory, string headDirectory, string from, string to, string expected)
+    {
+        string config = Path.Combine(directory, headDirectory, "config.json");
+        string text = File.ReadAllText(config);
+        Assert.Contains(from, text);
+        File.WriteAllText(config, text.Replace(from, to));
+        var e = Assert.Throws<Align.Models.ModelLoadException>(() => RewardModels.Load(directory, "x", Device.CPU));
+        Assert.Contains(config, e.Message);
+        Assert.Contains(expected, e.Message);
+    }
+
     /// <summary>The judge scores a batch of any image size with log σ(logit), each score a negative log-probability.</summary>
     public static void ScoresTheLogProbabilityOfAMatch(IMatchingJudge judge)
     {

@@ -33,36 +33,29 @@ public class ShippedModelTests
     }
 
     [Fact]
-    public void GeneratesRecognisableScenes()
+    public void GeneratesRecognisableScenesItsRewardAndJudgePreferTheirPrompt()
     {
         using var scope = torch.NewDisposeScope();
         using StableDiffusionModel model = StableDiffusionModel.Load(Path.Combine(Root(), "model"));
         using ClipScoreReward reward = ClipScoreReward.FromPretrained(Path.Combine(Root(), "reward"));
+        using IRewardModel judge = RewardModels.Load(Path.Combine(Root(), "judge"), "shapeworld-judge", Device.CPU);
+        Assert.IsType<FilmJudgeReward>(judge);
+        Assert.True(judge.IsDifferentiable);
         var pipeline = new TextToImagePipeline(model);
         const string prompt = "a white triangle";
         using GenerationResult result = pipeline.Generate(new TextToImageRequest(prompt, [1000, 1001, 1002, 1003], 64, 64, 20, 5.0));
         Verdict[] verdicts = Enumerable.Range(0, 4).Select(i => Verifier.Verify(CaptionParser.Parse(prompt), result.Images[i])).ToArray();
         Assert.True(verdicts.Count(v => v.Passed) >= 2, string.Join("; ", verdicts.Select(v => v.Reason)));
-        // The reward prefers the prompt the image was made for over a different one.
         using var noGrad = Autograd.NoGrad();
-        float[] matched = reward.Score(result.Images, Enumerable.Repeat(prompt, 4).ToArray()).ToArray<float>();
-        float[] other = reward.Score(result.Images, Enumerable.Repeat("three red circles", 4).ToArray()).ToArray<float>();
-        Assert.True(matched.Average() > other.Average(), $"reward {matched.Average():F2} for the prompt vs {other.Average():F2} for another");
+        AssertPrefersThePrompt(reward, result.Images, prompt);
+        AssertPrefersThePrompt(judge, result.Images, prompt);
     }
 
-    [Fact]
-    public void TheJudgePrefersThePromptTheModelsImagesWereMadeFor()
+    // The reward scores the images higher, on average, for the prompt they were made for than for a different one.
+    private static void AssertPrefersThePrompt(IRewardModel reward, Tensor images, string prompt)
     {
-        using var scope = torch.NewDisposeScope();
-        using StableDiffusionModel model = StableDiffusionModel.Load(Path.Combine(Root(), "model"));
-        using IRewardModel judge = RewardModels.Load(Path.Combine(Root(), "judge"), "shapeworld-judge", Device.CPU);
-        Assert.IsType<FilmJudgeReward>(judge);
-        Assert.True(judge.IsDifferentiable);
-        const string prompt = "a white triangle";
-        using GenerationResult result = new TextToImagePipeline(model).Generate(new TextToImageRequest(prompt, [1000, 1001, 1002, 1003], 64, 64, 20, 5.0));
-        using var noGrad = Autograd.NoGrad();
-        float[] matched = judge.Score(result.Images, Enumerable.Repeat(prompt, 4).ToArray()).ToArray<float>();
-        float[] other = judge.Score(result.Images, Enumerable.Repeat("three red circles", 4).ToArray()).ToArray<float>();
-        Assert.True(matched.Average() > other.Average(), $"judge {matched.Average():F2} for the prompt vs {other.Average():F2} for another");
+        float[] matched = reward.Score(images, Enumerable.Repeat(prompt, 4).ToArray()).ToArray<float>();
+        float[] other = reward.Score(images, Enumerable.Repeat("three red circles", 4).ToArray()).ToArray<float>();
+        Assert.True(matched.Average() > other.Average(), $"{reward.Name} {matched.Average():F2} for the prompt vs {other.Average():F2} for another");
     }
 }
