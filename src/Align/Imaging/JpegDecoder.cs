@@ -175,8 +175,11 @@ public static class JpegDecoder
             {
                 int id = segment[1 + 2 * i], tables = segment[2 + 2 * i];
                 JpegComponent component = frame.Components.FirstOrDefault(c => c.Id == id) ?? throw Damaged($"a scan of component {id}, which the frame does not have");
-                HuffmanTable dc = _dc[(tables >> 4) & 3] ?? throw Damaged($"component {id} uses DC Huffman table {tables >> 4}, which is not defined");
-                HuffmanTable ac = _ac[tables & 3] ?? throw Damaged($"component {id} uses AC Huffman table {tables & 15}, which is not defined");
+                int dcId = tables >> 4, acId = tables & 15;
+                // a baseline decoder has four table slots per class (§B.2.3): a higher id is damage, not another slot
+                if (dcId > 3 || acId > 3) throw Damaged($"component {id} uses Huffman tables DC {dcId}, AC {acId} (ids 0–3 only)");
+                HuffmanTable dc = _dc[dcId] ?? throw Damaged($"component {id} uses DC Huffman table {dcId}, which is not defined");
+                HuffmanTable ac = _ac[acId] ?? throw Damaged($"component {id} uses AC Huffman table {acId}, which is not defined");
                 scan.Add(new ScanComponent(component, dc, ac));
             }
             int spectralStart = segment[1 + 2 * count], spectralEnd = segment[2 + 2 * count], approximation = segment[3 + 2 * count];

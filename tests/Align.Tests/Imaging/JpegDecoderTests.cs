@@ -149,6 +149,15 @@ public class JpegDecoderTests
         Assert.Contains("truncated", Assert.Throws<InvalidDataException>(() => JpegDecoder.DecodeRgb(jpeg.AsSpan(0, jpeg.Length / 2))).Message);
         Assert.Contains("truncated", Assert.Throws<InvalidDataException>(() => JpegDecoder.DecodeRgb(jpeg.AsSpan(0, 200))).Message);
         Assert.Throws<InvalidDataException>(() => JpegDecoder.DecodeRgb("GIF89a..."u8));
+
+        // a scan naming Huffman table 4 or 5 (baseline has slots 0–3): refused, where masking the id would decode with table 0 or 1
+        foreach ((byte tables, string named) in new[] { ((byte)0x04, "DC 0, AC 4"), ((byte)0x50, "DC 5, AC 0") })
+        {
+            byte[] damaged = (byte[])jpeg.Clone();
+            damaged[FindMarker(damaged, 0xDA) + 6] = tables; // FF DA, length (2), count, then the first component's id and table byte
+            Assert.Equal($"damaged JPEG: component 1 uses Huffman tables {named} (ids 0–3 only)",
+                Assert.Throws<InvalidDataException>(() => JpegDecoder.DecodeRgb(damaged)).Message);
+        }
     }
 
     [Fact]
