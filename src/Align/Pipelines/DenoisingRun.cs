@@ -157,7 +157,7 @@ public sealed class DenoisingRun : IDisposable
 
     private IScheduler NewScheduler(int? begin)
     {
-        IScheduler s = _pipeline.NewScheduler();
+        IScheduler s = _pipeline.NewScheduler(_requests[0].Scheduler);
         s.SetTimesteps(_requests[0].Steps);
         if (begin is int b) s.SetBeginIndex(b);
         return s;

@@ -27,6 +27,7 @@ public sealed class TextToImagePipeline
         _schedulerClass = _schedulerConfig.TryGetProperty("_class_name", out JsonElement c) ? c.GetString() ?? "" : "";
         SchedulerSource = path;
         NewScheduler(); // refuses an unsupported scheduler config now, not at the first request
+        DefaultScheduler = SchedulerChoice.Of(_schedulerClass, _schedulerConfig);
     }
 
     public StableDiffusionModel Model { get; }
@@ -36,8 +37,19 @@ public sealed class TextToImagePipeline
     /// <summary>The diffusers class of the model's scheduler ("EulerDiscreteScheduler", "DDIMScheduler", "LCMScheduler").</summary>
     public string SchedulerClass => _schedulerClass;
 
-    /// <summary>A fresh scheduler of the model's kind (schedulers keep per-run state).</summary>
-    public IScheduler NewScheduler() => SchedulerFactory.Create(_schedulerClass, _schedulerConfig, SchedulerSource);
+    /// <summary>The sampler name (<see cref="SchedulerChoice"/>) of the model's own scheduler.</summary>
+    public string DefaultScheduler { get; }
+
+    /// <summary>
+    /// A fresh scheduler (schedulers keep per-run state): the model's own (also when <paramref name="choice"/> names it),
+    /// or sampler <paramref name="choice"/> (<see cref="SchedulerChoice.Names"/>) derived from the model's config.
+    /// </summary>
+    public IScheduler NewScheduler(string? choice = null)
+    {
+        if (choice is null || choice == DefaultScheduler) return SchedulerFactory.Create(_schedulerClass, _schedulerConfig, SchedulerSource);
+        (string className, JsonElement config) = SchedulerChoice.Configure(choice, _schedulerClass, _schedulerConfig);
+        return SchedulerFactory.Create(className, config, $"{SchedulerSource} as scheduler '{choice}'");
+    }
 
     /// <summary>Whether a run at this guidance scale batches an unconditional pass (diffusers: guidance > 1 and no LCM guidance embedding).</summary>
     public bool UsesGuidance(double guidance) => guidance > 1.0 && Model.UNet.Config.TimeCondProjDim is null;
@@ -52,6 +64,17 @@ public sealed class TextToImagePipeline
         if (r.Seeds.Count < 1) throw new ArgumentException("at least one seed (image) is needed", "seeds");
         if (r.ClipSkip is < 0 || r.ClipSkip >= Model.Text[0].Encoder.Config.NumHiddenLayers)
             throw new ArgumentException($"clip_skip must be between 0 and {Model.Text[0].Encoder.Config.NumHiddenLayers - 1}", "clip_skip");
+        if (r.Scheduler is not null)
+        {
+            try
+            {
+                NewScheduler(r.Scheduler);
+            }
+            catch (ModelLoadException e)
+            {
+                throw new ArgumentException($"scheduler '{r.Scheduler}' cannot run with this model's scheduler config: {e.Message}", "scheduler", e);
+            }
+        }
     }
 
     /// <summary>The initial latents (unscaled): one standard normal draw per seed, on CPU, then moved to the model's device.</summary>
@@ -163,6 +186,7 @@ public sealed class TextToImagePipeline
             : first.Steps != other.Steps ? "steps"
             : first.Guidance != other.Guidance ? "guidance"
             : first.ClipSkip != other.ClipSkip ? "clip_skip"
+            : first.Scheduler != other.Scheduler ? "scheduler"
             : first.OriginalSize != other.OriginalSize || first.CropTopLeft != other.CropTopLeft || first.TargetSize != other.TargetSize ? "size conditioning"
             : null;
         if (field is not null) throw new ArgumentException($"requests in one batch must share {field}", field);

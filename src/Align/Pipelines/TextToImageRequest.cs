@@ -7,6 +7,7 @@ namespace Align.Pipelines;
 /// <param name="OriginalSize">SDXL's size conditioning (height, width); defaults to the output size</param>
 /// <param name="CropTopLeft">SDXL's crop conditioning (top, left)</param>
 /// <param name="TargetSize">SDXL's target-size conditioning (height, width); defaults to the output size</param>
+/// <param name="Scheduler">a sampler of <see cref="Schedulers.SchedulerChoice.Names"/> in place of the model's own scheduler</param>
 public sealed record TextToImageRequest(
     string Prompt,
     IReadOnlyList<long> Seeds,
@@ -18,4 +19,5 @@ public sealed record TextToImageRequest(
     int? ClipSkip = null,
     (int Height, int Width)? OriginalSize = null,
     (int Top, int Left) CropTopLeft = default,
-    (int Height, int Width)? TargetSize = null);
+    (int Height, int Width)? TargetSize = null,
+    string? Scheduler = null);

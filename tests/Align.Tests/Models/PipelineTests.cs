@@ -30,12 +30,37 @@ public class PipelineTests
         File.WriteAllText(schedulerPath, spec.GetProperty("scheduler_config").GetRawText());
 
         using StableDiffusionModel sd = StableDiffusionModel.Load(Reference.Model(model));
-        var pipeline = new TextToImagePipeline(sd, schedulerConfigPath: schedulerPath);
-        var request = new TextToImageRequest(meta.GetProperty("prompt").GetString()!, [0], meta.GetProperty("width").GetInt32(),
+        AssertRunMatches(refs, run, new TextToImagePipeline(sd, schedulerConfigPath: schedulerPath), Request(meta, spec));
+    }
+
+    /// <summary>
+    /// diffusers' DDIM runs used <c>DDIMScheduler.from_config(pipe.scheduler.config, clip_sample=False, set_alpha_to_one=False)</c>
+    /// on the model's Euler config: a request naming scheduler "ddim" on the model as loaded must give the same run.
+    /// </summary>
+    [Theory]
+    [InlineData("tiny-sd15")]
+    [InlineData("tiny-sd21-v")]
+    [InlineData("tiny-sdxl")]
+    public void RequestChoosingDdimReproducesDiffusersDdimRun(string model)
+    {
+        using var scope = torch.NewDisposeScope();
+        using SafetensorsFile refs = Reference.Open($"{model}.pipeline.safetensors");
+        JsonElement meta = Reference.MetadataJson(refs, "runs"), spec = meta.GetProperty("runs").GetProperty("ddim2_g7.5");
+        Assert.Equal("DDIMScheduler", spec.GetProperty("scheduler_config").GetProperty("_class_name").GetString());
+        using StableDiffusionModel sd = StableDiffusionModel.Load(Reference.Model(model));
+        var pipeline = new TextToImagePipeline(sd);
+        Assert.Equal(("EulerDiscreteScheduler", "euler"), (pipeline.SchedulerClass, pipeline.DefaultScheduler));
+        AssertRunMatches(refs, "ddim2_g7.5", pipeline, Request(meta, spec) with { Scheduler = "ddim" });
+    }
+
+    private static TextToImageRequest Request(JsonElement meta, JsonElement spec) =>
+        new(meta.GetProperty("prompt").GetString()!, [0], meta.GetProperty("width").GetInt32(),
             meta.GetProperty("height").GetInt32(), spec.GetProperty("num_inference_steps").GetInt32(), spec.GetProperty("guidance_scale").GetDouble(),
             spec.TryGetProperty("negative_prompt", out JsonElement n) ? n.GetString() : null,
             OriginalSize: Pair(spec, "original_size"), CropTopLeft: Pair(spec, "crops_coords_top_left") ?? default, TargetSize: Pair(spec, "target_size"));
 
+    private static void AssertRunMatches(SafetensorsFile refs, string run, TextToImagePipeline pipeline, TextToImageRequest request)
+    {
         var steps = new List<Tensor>();
         using GenerationResult result = pipeline.Generate(request, refs.Load("in.latents"), p => steps.Add(p.Latents.Clone().DetachFromDisposeScope()));
 
@@ -93,13 +118,31 @@ public class PipelineTests
     }
 
     [Fact]
-    public void RequestsThatDifferInStepsCannotShareABatch()
+    public void RequestsThatDifferInStepsOrSchedulerCannotShareABatch()
     {
         using StableDiffusionModel sd = StableDiffusionModel.Load(Reference.Model("tiny-sd15"));
         var pipeline = new TextToImagePipeline(sd);
         var a = new TextToImageRequest("a red circle", [3], 16, 16, 2, 3.0);
         var e = Assert.Throws<ArgumentException>(() => pipeline.Generate([a, a with { Steps = 3 }]));
         Assert.Equal("steps", e.ParamName);
+        e = Assert.Throws<ArgumentException>(() => pipeline.Generate([a, a with { Scheduler = "ddim" }]));
+        Assert.Equal("scheduler", e.ParamName);
+    }
+
+    [Fact]
+    public void NamingTheModelsOwnSchedulerChangesNothingAndAnotherChangesTheImage()
+    {
+        using var scope = torch.NewDisposeScope();
+        using StableDiffusionModel sd = StableDiffusionModel.Load(Reference.Model("tiny-sd15"));
+        var pipeline = new TextToImagePipeline(sd);
+        var request = new TextToImageRequest("a red circle", [3], 16, 16, 3, 3.0);
+        using GenerationResult own = pipeline.Generate(request), named = pipeline.Generate(request with { Scheduler = "euler" });
+        Assert.Equal(own.Images.ToArray<float>(), named.Images.ToArray<float>());
+        using GenerationResult karras = pipeline.Generate(request with { Scheduler = "euler_karras" });
+        Assert.NotEqual(own.Timesteps, karras.Timesteps);
+        Assert.True((own.Images - karras.Images).Abs().Max().ToDouble() > 1e-3, "Karras sigmas gave the same image as the model's own");
+        var e = Assert.Throws<ArgumentException>(() => pipeline.Generate(request with { Scheduler = "heun" }));
+        Assert.Equal("scheduler", e.ParamName);
     }
 
     [Fact]
