@@ -3,6 +3,7 @@ namespace Server.Generation;
 /// <summary>
 /// One validated generation request, whatever transport it came by: every default filled in, every value within limits.
 /// Images get seeds <see cref="Seed"/>, <see cref="Seed"/> + 1, …; <see cref="Previews"/> progress events carry preview images.
+/// <see cref="Scheduler"/> is the sampler that runs: the request's choice or the model's own.
 /// </summary>
 public sealed record GenerationRequest(
     string Id,
@@ -14,6 +15,7 @@ public sealed record GenerationRequest(
     int Height,
     int Steps,
     double Guidance,
+    string Scheduler,
     long Seed,
     int NumImages,
     IReadOnlyList<AdapterChoice> Adapters,
@@ -24,13 +26,13 @@ public sealed record GenerationRequest(
 
     /// <summary>The pipeline's request for these options, with <paramref name="seeds"/> (default: <see cref="Seeds"/>).</summary>
     public Align.Pipelines.TextToImageRequest ToPipeline(IReadOnlyList<long>? seeds = null) =>
-        new(Prompt, seeds ?? Seeds, Width, Height, Steps, Guidance, string.IsNullOrEmpty(NegativePrompt) ? null : NegativePrompt);
+        new(Prompt, seeds ?? Seeds, Width, Height, Steps, Guidance, string.IsNullOrEmpty(NegativePrompt) ? null : NegativePrompt, Scheduler: Scheduler);
 
     /// <summary>Requests with equal keys can run in one batch on the device.</summary>
-    public BatchKey BatchKey => new(Model, Width, Height, Steps, Guidance, string.Join(",", Adapters.Select(a => $"{a.Name}:{a.Weight}")), Alignment.Method);
+    public BatchKey BatchKey => new(Model, Width, Height, Steps, Guidance, Scheduler, string.Join(",", Adapters.Select(a => $"{a.Name}:{a.Weight}")), Alignment.Method);
 }
 
-public readonly record struct BatchKey(string Model, int Width, int Height, int Steps, double Guidance, string Adapters, string Method);
+public readonly record struct BatchKey(string Model, int Width, int Height, int Steps, double Guidance, string Scheduler, string Adapters, string Method);
 
 public sealed record AdapterChoice(string Name, double Weight);
 

@@ -8,6 +8,9 @@ public sealed record GenerationResponse(
     AlignmentReport Alignment,
     Timings Timings)
 {
+    /// <summary>The sampler that ran (the request's choice or the model's own).</summary>
+    public string Scheduler { get; init; } = "";
+
     /// <summary>The adapters the run applied, with the version it used of each.</summary>
     public IReadOnlyList<AppliedAdapter> Adapters { get; init; } = [];
 }

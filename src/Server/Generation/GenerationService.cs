@@ -48,7 +48,7 @@ public sealed class GenerationService(RequestValidator validator, WorkQueues que
     {
         ServedModel? loaded = catalog.Get(m.Name);
         return new ModelDescription(m.Name, loaded is not null, ModelCatalog.DeviceName(m.Device), loaded?.DefaultSize, loaded?.DefaultSize,
-            m.DefaultSteps, m.DefaultGuidance, loaded?.SizeMultiple, m.Rewards);
+            m.DefaultSteps, m.DefaultGuidance, loaded?.SizeMultiple, m.Rewards, loaded?.Pipeline.DefaultScheduler, [.. Align.Schedulers.SchedulerChoice.Names]);
     }).ToArray();
 
     private static string NewRequestId() => Guid.CreateVersion7().ToString("N");
@@ -56,4 +56,4 @@ public sealed class GenerationService(RequestValidator validator, WorkQueues que
 
 /// <summary>A served model as clients see it in the model list.</summary>
 public sealed record ModelDescription(string Name, bool Ready, string Device, int? DefaultWidth, int? DefaultHeight, int DefaultSteps,
-    double DefaultGuidance, int? SizeMultiple, IReadOnlyList<string> Rewards);
+    double DefaultGuidance, int? SizeMultiple, IReadOnlyList<string> Rewards, string? DefaultScheduler, IReadOnlyList<string> Schedulers);

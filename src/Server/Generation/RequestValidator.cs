@@ -34,6 +34,7 @@ public sealed class RequestValidator(ModelCatalog catalog, AdapterCatalog adapte
         double guidance = input.Guidance ?? model.DefaultGuidance;
         if (!double.IsFinite(guidance) || guidance < 0 || guidance > l.MaxGuidance)
             throw ServiceException.Invalid("guidance", $"guidance must be between 0 and {l.MaxGuidance}, got {guidance}");
+        string scheduler = Scheduler(input.Scheduler, served);
         int images = input.NumImages ?? input.Alignment?.TopK ?? 1; // best-of-n returns its top k
         if (images < 1 || images > l.MaxImages) throw ServiceException.Invalid("num_images", $"num_images must be between 1 and {l.MaxImages}, got {images}");
         long seed = input.Seed ?? Random.Shared.NextInt64(0, 1L << 53); // exact in every JSON client
@@ -55,7 +56,7 @@ public sealed class RequestValidator(ModelCatalog catalog, AdapterCatalog adapte
         if (previews < 0 || previews > l.MaxPreviews) throw ServiceException.Invalid("previews", $"previews must be between 0 and {l.MaxPreviews}, got {previews}");
         if (previews > 0 && alignment.Method != AlignmentOptions.None)
             throw ServiceException.Invalid("previews", $"previews are available without alignment only (method 'none'), not with '{alignment.Method}'");
-        return new GenerationRequest(requestId, transport, modelName, prompt, input.NegativePrompt, width, height, steps, guidance, seed, images,
+        return new GenerationRequest(requestId, transport, modelName, prompt, input.NegativePrompt, width, height, steps, guidance, scheduler, seed, images,
             adapters, alignment, previews);
     }
 
@@ -83,6 +84,23 @@ public sealed class RequestValidator(ModelCatalog catalog, AdapterCatalog adapte
         {
             throw ServiceException.Invalid(field, $"{field}: {e.Message}");
         }
+    }
+
+    // The model's own sampler when none is named; a named one must be known and derivable from the model's scheduler config.
+    private static string Scheduler(string? name, ServedModel model)
+    {
+        if (string.IsNullOrEmpty(name)) return model.Pipeline.DefaultScheduler;
+        if (!Align.Schedulers.SchedulerChoice.Names.Contains(name))
+            throw ServiceException.Invalid("scheduler", $"unknown scheduler '{name}' (one of {string.Join(", ", Align.Schedulers.SchedulerChoice.Names)})");
+        try
+        {
+            model.Pipeline.NewScheduler(name);
+        }
+        catch (Align.Models.ModelLoadException e)
+        {
+            throw ServiceException.Invalid("scheduler", $"scheduler '{name}' cannot run with model {model.Name}'s scheduler config: {e.Message}");
+        }
+        return name;
     }
 
     private static int Size(int? value, string field, int max, ServedModel model)

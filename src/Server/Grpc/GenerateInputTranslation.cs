@@ -18,6 +18,7 @@ public static class GenerateInputTranslation
         Height = r.HasHeight ? r.Height : null,
         Steps = r.HasSteps ? r.Steps : null,
         Guidance = r.HasGuidance ? r.Guidance : null,
+        Scheduler = r.HasScheduler ? r.Scheduler : null,
         Seed = r.HasSeed ? r.Seed : null,
         NumImages = r.HasNumImages ? r.NumImages : null,
         // A repeated field cannot be absent; empty stands for absent.

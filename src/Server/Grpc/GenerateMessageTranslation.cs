@@ -14,6 +14,7 @@ public static class GenerateMessageTranslation
         {
             RequestId = r.RequestId,
             Model = r.Model,
+            Scheduler = r.Scheduler,
             Alignment = new V1.AlignmentReport { Method = r.Alignment.Method, IterationsRun = r.Alignment.IterationsRun },
             TimingsMs = new V1.Timings { Queue = r.Timings.QueueMs, Generate = r.Timings.GenerateMs, Encode = r.Timings.EncodeMs, Total = r.Timings.TotalMs },
         };
@@ -73,7 +74,9 @@ public static class GenerateMessageTranslation
         if (d.DefaultWidth is { } w) message.DefaultWidth = w;
         if (d.DefaultHeight is { } h) message.DefaultHeight = h;
         if (d.SizeMultiple is { } m) message.SizeMultiple = m;
+        if (d.DefaultScheduler is { } s) message.DefaultScheduler = s;
         message.Rewards.Add(d.Rewards);
+        message.Schedulers.Add(d.Schedulers);
         return message;
     }
 

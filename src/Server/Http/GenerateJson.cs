@@ -6,7 +6,7 @@ namespace Server.Http;
 /// <summary>The JSON shape of a generation response (the public contract's field names).</summary>
 public static class GenerateJson
 {
-    public sealed record Response(string RequestId, string Model, IReadOnlyList<Image> Images, Alignment Alignment, TimingsMs TimingsMs,
+    public sealed record Response(string RequestId, string Model, string Scheduler, IReadOnlyList<Image> Images, Alignment Alignment, TimingsMs TimingsMs,
         IReadOnlyList<AppliedAdapter> Adapters);
     public sealed record Image(string PngBase64, long Seed, IReadOnlyDictionary<string, double> Rewards);
     public sealed record Alignment(string Method, int IterationsRun, IReadOnlyList<Iteration> Trace);
@@ -16,6 +16,7 @@ public static class GenerateJson
     public static Response From(GenerationResponse r) => new(
         r.RequestId,
         r.Model,
+        r.Scheduler,
         r.Images.Select(i => new Image(Convert.ToBase64String(i.Png), i.Seed, i.Rewards)).ToArray(),
         new Alignment(r.Alignment.Method, r.Alignment.IterationsRun,
             r.Alignment.Trace.Select(t => new Iteration(t.Iteration, t.Loss, t.Rewards, t.Seed)).ToArray()),

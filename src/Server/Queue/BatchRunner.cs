@@ -158,7 +158,7 @@ public sealed class BatchRunner(ModelCatalog catalog, AdapterCatalog adapters, A
             }
             var timings = new Timings(item.QueueWait.TotalMilliseconds, generate.TotalMilliseconds, encode.Elapsed.TotalMilliseconds,
                 Stopwatch.GetElapsedTime(item.EnqueuedAt).TotalMilliseconds);
-            if (item.Complete(new GenerationResponse(r.Id, r.Model, generated, result.Report, timings) { Adapters = result.Adapters }))
+            if (item.Complete(new GenerationResponse(r.Id, r.Model, generated, result.Report, timings) { Scheduler = r.Scheduler, Adapters = result.Adapters }))
                 metrics.ImagesGenerated(generated.Count, r.Model);
         }
         catch (Exception e)
@@ -184,7 +184,7 @@ public sealed class BatchRunner(ModelCatalog catalog, AdapterCatalog adapters, A
     {
         ["prompt"] = r.Prompt,
         ["parameters"] = string.Create(CultureInfo.InvariantCulture,
-            $"model: {r.Model}, seed: {seed}, steps: {r.Steps}, guidance: {r.Guidance}, size: {r.Width}x{r.Height}, negative: {r.NegativePrompt}")
+            $"model: {r.Model}, seed: {seed}, steps: {r.Steps}, guidance: {r.Guidance}, scheduler: {r.Scheduler}, size: {r.Width}x{r.Height}, negative: {r.NegativePrompt}")
             + string.Concat(adapters.Select(a => string.Create(CultureInfo.InvariantCulture, $", adapter: {a.Name}@{a.Version}:{a.Weight}"))),
     };
 }

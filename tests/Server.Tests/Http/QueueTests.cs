@@ -111,18 +111,22 @@ public sealed class QueueTests
     {
         await using var server = await InProcessServer.StartAsync(("Server:Queue:MaxBatchImages", "8"));
         (Task<HttpResponseMessage> busy, CancellationTokenSource stopBusy) = await Occupy(server, steps: 60, images: 1);
-        // queued behind the busy request: four compatible requests (same size, steps, guidance), one with other steps
-        Task<HttpResponseMessage>[] same = Enumerable.Range(0, 4).Select(i => server.Generate(InProcessServer.Body($"a red circle {i}", 3, 10 + i))).ToArray();
+        // queued behind the busy request: four compatible requests (same size, steps, guidance and sampler; one names the
+        // model's own sampler, which changes nothing), one with other steps, one with another sampler
+        Task<HttpResponseMessage>[] same = Enumerable.Range(0, 4).Select(i => server.Generate(i == 0
+            ? new Dictionary<string, object?> { ["prompt"] = "a red circle 0", ["steps"] = 3, ["seed"] = 10, ["scheduler"] = "euler" }
+            : InProcessServer.Body($"a red circle {i}", 3, 10 + i))).ToArray();
         Task<HttpResponseMessage> other = server.Generate(InProcessServer.Body("a red circle", 5, 20));
-        HttpResponseMessage[] done = await Task.WhenAll([.. same, other]);
+        Task<HttpResponseMessage> ddim = server.Generate(new Dictionary<string, object?> { ["prompt"] = "a red circle", ["steps"] = 3, ["seed"] = 21, ["scheduler"] = "ddim" });
+        HttpResponseMessage[] done = await Task.WhenAll([.. same, other, ddim]);
         stopBusy.Cancel();
         Assert.All(done, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
 
         string metrics = await server.Client.GetStringAsync("/metrics");
         Exposition scrape = Exposition.Parse(metrics);
-        // batches: the busy one (1), the four compatible requests together (4), the odd one alone (1)
-        Assert.Equal(3, scrape.Value("align_batch_size_count"));
-        Assert.Equal(6, scrape.Value("align_batch_size_sum"));
+        // batches: the busy one (1), the four compatible requests together (4), the one with other steps (1), the DDIM one (1)
+        Assert.Equal(4, scrape.Value("align_batch_size_count"));
+        Assert.Equal(7, scrape.Value("align_batch_size_sum"));
         Assert.Equal(1, scrape.Value("align_batch_size_bucket{le=\"4\"}") - scrape.Value("align_batch_size_bucket{le=\"2\"}"));
     }
 }

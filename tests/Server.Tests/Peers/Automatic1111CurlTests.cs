@@ -107,14 +107,47 @@ public sealed class Automatic1111CurlTests(Automatic1111ServerFixture fixture) :
     }
 
     [Fact]
-    public async Task BadSamplerIsRefusedListingTheSamplersHere()
+    public async Task BadSamplerOrScheduleTypeIsRefusedListingTheOnesHere()
     {
-        (int status, JsonElement r) = await Txt2Img("""{"prompt": "a red circle", "sampler_name": "DPM++ 2M Karras"}""");
-        Assert.True(status == 422, r.ToString());
-        JsonElement detail = r.GetProperty("detail")[0];
-        Assert.Equal(["body", "sampler_name"], detail.GetProperty("loc").EnumerateArray().Select(l => l.GetString()));
-        Assert.Contains("sampler 'DPM++ 2M Karras' is not available", detail.GetProperty("msg").GetString());
-        Assert.Contains("samplers on this server: Euler", detail.GetProperty("msg").GetString());
+        (string body, string field, string message)[] cases =
+        [
+            ("""{"prompt": "a red circle", "sampler_name": "DPM++ 2M Karras"}""", "sampler_name",
+                "sampler 'DPM++ 2M Karras' is not available (samplers on this server: Euler, DDIM, LCM)"),
+            ("""{"prompt": "a red circle", "sampler_name": "Euler", "scheduler": "Exponential"}""", "scheduler",
+                "schedule type 'Exponential' is not available (schedule types on this server: Automatic, Uniform, Karras)"),
+            ("""{"prompt": "a red circle", "sampler_name": "DDIM", "scheduler": "Karras"}""", "scheduler",
+                "schedule type 'Karras' is available with the Euler sampler only, not with DDIM"),
+        ];
+        foreach ((string body, string field, string message) in cases)
+        {
+            (int status, JsonElement r) = await Txt2Img(body);
+            Assert.True(status == 422, $"{body}: {r}");
+            JsonElement detail = r.GetProperty("detail")[0];
+            Assert.Equal(["body", field], detail.GetProperty("loc").EnumerateArray().Select(l => l.GetString()));
+            Assert.Contains(message, detail.GetProperty("msg").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task SamplerAndScheduleTypePickTheSamplerAndAreEchoed()
+    {
+        async Task<(string Image, JsonElement Info)> Run(string extra)
+        {
+            (int status, JsonElement r) = await Txt2Img($$"""{"prompt": "a red circle", "seed": 4, "steps": 4{{extra}}}""");
+            Assert.True(status == 200, r.ToString());
+            return (r.GetProperty("images")[0].GetString()!, Info(r));
+        }
+        (string own, JsonElement ownInfo) = await Run("");
+        (string euler, _) = await Run(""", "sampler_name": "k_euler", "scheduler": "Automatic" """);
+        (string ddim, JsonElement ddimInfo) = await Run(""", "sampler_name": "DDIM" """);
+        (string karras, JsonElement karrasInfo) = await Run(""", "scheduler": "karras" """);
+        Assert.Equal(own, euler);
+        Assert.NotEqual(own, ddim);
+        Assert.NotEqual(own, karras);
+        Assert.Equal([("Euler", "Automatic"), ("DDIM", "Automatic"), ("Euler", "Karras")], new[] { ownInfo, ddimInfo, karrasInfo }
+            .Select(i => (i.GetProperty("sampler_name").GetString(), i.GetProperty("scheduler").GetString())));
+        Assert.Contains("Sampler: DDIM, CFG scale:", ddimInfo.GetProperty("infotexts")[0].GetString());
+        Assert.Contains("Sampler: Euler, Schedule type: Karras, CFG scale:", karrasInfo.GetProperty("infotexts")[0].GetString());
     }
 
     [Fact]
@@ -147,7 +180,9 @@ public sealed class Automatic1111CurlTests(Automatic1111ServerFixture fixture) :
         JsonElement model = (await Get("sd-models"))[0];
         Assert.Equal(("shapeworld", "shapeworld"), (model.GetProperty("title").GetString(), model.GetProperty("model_name").GetString()));
         JsonElement[] samplers = (await Get("samplers")).EnumerateArray().ToArray();
-        Assert.Equal(["Euler"], samplers.Select(s => s.GetProperty("name").GetString()));
+        Assert.Equal(["Euler", "DDIM", "LCM"], samplers.Select(s => s.GetProperty("name").GetString()));
+        JsonElement[] schedules = (await Get("schedulers")).EnumerateArray().ToArray();
+        Assert.Equal(["Automatic", "Uniform", "Karras"], schedules.Select(s => s.GetProperty("label").GetString()));
         Assert.Equal("shapeworld", (await Get("options")).GetProperty("sd_model_checkpoint").GetString());
     }
 

@@ -27,6 +27,24 @@ public sealed class CurlTests(RealServerFixture server) : IClassFixture<RealServ
         Assert.True(timings.GetProperty("generate").GetDouble() > 0);
         Assert.True(timings.GetProperty("total").GetDouble() >= timings.GetProperty("generate").GetDouble());
         Assert.Equal(32, doc.RootElement.GetProperty("request_id").GetString()!.Length);
+        Assert.Equal("euler", doc.RootElement.GetProperty("scheduler").GetString()); // the model's own sampler
+    }
+
+    [Fact]
+    public async Task SchedulerPicksTheSampler()
+    {
+        async Task<JsonElement> Generate(string body)
+        {
+            Tool.Result r = await Curl("-X", "POST", $"{server.Server.HttpBase}generate", "-H", "Content-Type: application/json", "-d", body, "-w", "\n%{http_code}");
+            string[] parts = r.Stdout.Split('\n');
+            Assert.True(parts[^1] == "200", r.ToString());
+            using JsonDocument doc = JsonDocument.Parse(parts[0]);
+            return doc.RootElement.Clone();
+        }
+        JsonElement own = await Generate("""{"prompt": "a blue square", "seed": 9, "steps": 6}""");
+        JsonElement karras = await Generate("""{"prompt": "a blue square", "seed": 9, "steps": 6, "scheduler": "euler_karras"}""");
+        Assert.Equal("euler_karras", karras.GetProperty("scheduler").GetString());
+        Assert.NotEqual(own.GetProperty("images")[0].GetProperty("png_base64").GetString(), karras.GetProperty("images")[0].GetProperty("png_base64").GetString());
     }
 
     [Fact]
@@ -60,6 +78,7 @@ public sealed class CurlTests(RealServerFixture server) : IClassFixture<RealServ
             ("""{"prompt": "a red circle", "alignment": {"method": "magic"}}""", 400, "invalid_argument", "alignment.method"),
             ("""{"prompt": "a red circle", "adapters": [{"name": "dpo-shapes", "weight": 0.8}]}""", 404, "not_found", "adapters[0].name"),
             ("""{"prompt": "a red circle", "num_images": 100}""", 400, "invalid_argument", "num_images"),
+            ("""{"prompt": "a red circle", "scheduler": "dpm++"}""", 400, "invalid_argument", "scheduler"),
         ];
         foreach ((string body, int status, string code, string? field) in cases)
         {
@@ -96,6 +115,8 @@ public sealed class CurlTests(RealServerFixture server) : IClassFixture<RealServ
         Assert.Equal("shapeworld", m.GetProperty("name").GetString());
         Assert.True(m.GetProperty("ready").GetBoolean());
         Assert.Equal(64, m.GetProperty("default_width").GetInt32());
+        Assert.Equal("euler", m.GetProperty("default_scheduler").GetString());
+        Assert.Equal(["euler", "euler_karras", "ddim", "lcm"], m.GetProperty("schedulers").EnumerateArray().Select(e => e.GetString()));
     }
 }
 

@@ -107,6 +107,21 @@ public abstract class GrpcClientTests(RealServerFixture fixture, GrpcPeerClient 
     }
 
     [Fact]
+    public async Task RequestChoosesTheSamplerAndTheResponseSaysWhichRan()
+    {
+        JsonElement r = await Run("scheduler");
+        JsonElement own = r.GetProperty("own"), euler = r.GetProperty("euler"), ddim = r.GetProperty("ddim"), bad = r.GetProperty("bad");
+        foreach (JsonElement ok in new[] { own, euler, ddim }) Assert.True(Code(ok) == "OK", r.ToString());
+        Assert.Equal(("euler", "euler", "ddim"), (own.GetProperty("scheduler").GetString(), euler.GetProperty("scheduler").GetString(),
+            ddim.GetProperty("scheduler").GetString()));
+        static string Png(JsonElement e) => e.GetProperty("images")[0].GetProperty("png_base64").GetString()!;
+        Assert.Equal(Png(own), Png(euler)); // naming the model's own sampler is the same run, to the byte
+        Assert.NotEqual(Png(own), Png(ddim));
+        Assert.True(Code(bad) == "INVALID_ARGUMENT", bad.ToString());
+        Assert.Equal("scheduler: unknown scheduler 'dpm' (one of euler, euler_karras, ddim, lcm)", bad.GetProperty("details").GetString());
+    }
+
+    [Fact]
     public async Task InvalidArgumentNamesTheField()
     {
         JsonElement r = await Run("invalid");
@@ -152,6 +167,8 @@ public abstract class GrpcClientTests(RealServerFixture fixture, GrpcPeerClient 
         Assert.True(model.GetProperty("ready").GetBoolean());
         Assert.Equal(64, model.GetProperty("default_width").GetInt32());
         Assert.Contains("shapeworld-clip", model.GetProperty("rewards").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal("euler", model.GetProperty("default_scheduler").GetString());
+        Assert.Equal(["euler", "euler_karras", "ddim", "lcm"], model.GetProperty("schedulers").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal(0, r.GetProperty("adapters").GetInt32());
     }
 

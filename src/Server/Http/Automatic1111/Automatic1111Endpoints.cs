@@ -4,7 +4,7 @@ using Server.Models;
 namespace Server.Http.Automatic1111;
 
 /// <summary>
-/// The subset of AUTOMATIC1111's API its clients use: POST /sdapi/v1/txt2img, GET sd-models, samplers, progress and options,
+/// The subset of AUTOMATIC1111's API its clients use: POST /sdapi/v1/txt2img, GET sd-models, samplers, schedulers, progress and options,
 /// POST interrupt. Generation goes the one request path; progress and interrupt follow the txt2img requests in flight.
 /// </summary>
 public static class Automatic1111Endpoints
@@ -23,7 +23,8 @@ public static class Automatic1111Endpoints
             filename = m.Path,
             config = (string?)null,
         })));
-        app.MapGet("/sdapi/v1/samplers", (ModelCatalog catalog) => Json(Automatic1111Samplers.Served(catalog)));
+        app.MapGet("/sdapi/v1/samplers", () => Json(Automatic1111Samplers.All));
+        app.MapGet("/sdapi/v1/schedulers", () => Json(Automatic1111Samplers.Schedules));
         app.MapGet("/sdapi/v1/options", (ModelCatalog catalog) => Json(new Dictionary<string, object>
         {
             ["sd_model_checkpoint"] = catalog.DefaultModel,

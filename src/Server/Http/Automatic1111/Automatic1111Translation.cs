@@ -16,8 +16,10 @@ public static class Automatic1111Translation
         if (batch < 1) throw ServiceException.Invalid("batch_size", $"batch_size must be at least 1, got {batch}");
         if (iterations < 1) throw ServiceException.Invalid("n_iter", $"n_iter must be at least 1, got {iterations}");
         string? model = Model(r.OverrideSettings);
-        CheckSampler(r.SamplerName ?? r.SamplerIndex, r.SamplerName is null && r.SamplerIndex is not null ? "sampler_index" : "sampler_name",
-            catalog.Get(model ?? catalog.DefaultModel), catalog);
+        string? scheduler = catalog.Get(model ?? catalog.DefaultModel) is { } served // no model: the request path refuses it, naming the model
+            ? Automatic1111Samplers.Choose(r.SamplerName ?? r.SamplerIndex, r.SamplerName is null && r.SamplerIndex is not null ? "sampler_index" : "sampler_name",
+                r.Scheduler, served.Pipeline.DefaultScheduler)
+            : null;
         (string? prompt, List<AdapterInput> adapters) = r.Prompt is null ? (null, []) : LoraTags.Extract(r.Prompt);
         return new GenerateInput
         {
@@ -27,6 +29,7 @@ public static class Automatic1111Translation
             Seed = r.Seed is null or -1 ? null : r.Seed,
             Steps = r.Steps,
             Guidance = r.CfgScale,
+            Scheduler = scheduler,
             Width = r.Width,
             Height = r.Height,
             NumImages = batch * iterations,
@@ -49,14 +52,5 @@ public static class Automatic1111Translation
         if (settings is null || !settings.TryGetValue("sd_model_checkpoint", out JsonElement value) || value.ValueKind == JsonValueKind.Null) return null;
         if (value.ValueKind != JsonValueKind.String) throw ServiceException.Invalid("override_settings.sd_model_checkpoint", "sd_model_checkpoint must be a string");
         return value.GetString();
-    }
-
-    private static void CheckSampler(string? name, string field, ServedModel? model, ModelCatalog catalog)
-    {
-        if (string.IsNullOrEmpty(name) || model is null) return; // no model: the request path refuses it, naming the model
-        Automatic1111Samplers.Sampler sampler = Automatic1111Samplers.Of(model);
-        if (Automatic1111Samplers.Names(sampler, name)) return;
-        throw ServiceException.Invalid(field, $"sampler '{name}' is not available: model {model.Name} samples with '{sampler.Name}' " +
-            $"(samplers on this server: {string.Join(", ", Automatic1111Samplers.Served(catalog).Select(s => s.Name))})");
     }
 }

@@ -41,12 +41,12 @@ public static class Automatic1111Txt2Img
             return; // the client left; its request was cancelled with it
         }
 
-        string sampler = catalog.Get(run.Model) is { } model ? Automatic1111Samplers.Of(model).Name : "";
+        (Automatic1111Samplers.Sampler sampler, Automatic1111Samplers.ScheduleType schedule) = Automatic1111Samplers.Describe(response.Scheduler);
         context.Response.Headers["X-Request-Id"] = response.RequestId;
         await context.Response.WriteAsJsonAsync(new Response(
             request.SendImages == false ? [] : response.Images.Select(i => Convert.ToBase64String(i.Png)).ToArray(),
-            Parameters(request, run, sampler),
-            JsonSerializer.Serialize(Info(request, run, response, sampler), Automatic1111Json.Options)), Automatic1111Json.Options, context.RequestAborted);
+            Parameters(request, run, sampler.Name, schedule.Label),
+            JsonSerializer.Serialize(Info(request, run, response, sampler.Name, schedule.Label), Automatic1111Json.Options)), Automatic1111Json.Options, context.RequestAborted);
     }
 
     private static async Task<Txt2ImgRequest> ReadRequest(HttpContext context)
@@ -67,7 +67,7 @@ public static class Automatic1111Txt2Img
     }
 
     // The request as A1111 echoes it, with the values the server filled in.
-    private static Dictionary<string, object?> Parameters(Txt2ImgRequest r, GenerationRequest run, string sampler) => new()
+    private static Dictionary<string, object?> Parameters(Txt2ImgRequest r, GenerationRequest run, string sampler, string schedule) => new()
     {
         ["prompt"] = r.Prompt,
         ["negative_prompt"] = r.NegativePrompt ?? "",
@@ -79,11 +79,12 @@ public static class Automatic1111Txt2Img
         ["batch_size"] = r.BatchSize ?? 1,
         ["n_iter"] = r.NIter ?? 1,
         ["sampler_name"] = sampler,
+        ["scheduler"] = schedule,
         ["override_settings"] = r.OverrideSettings,
         ["send_images"] = r.SendImages ?? true,
     };
 
-    private static Dictionary<string, object?> Info(Txt2ImgRequest r, GenerationRequest run, GenerationResponse response, string sampler)
+    private static Dictionary<string, object?> Info(Txt2ImgRequest r, GenerationRequest run, GenerationResponse response, string sampler, string schedule)
     {
         long[] seeds = response.Images.Select(i => i.Seed).ToArray();
         string negative = run.NegativePrompt ?? "";
@@ -101,21 +102,24 @@ public static class Automatic1111Txt2Img
             ["width"] = run.Width,
             ["height"] = run.Height,
             ["sampler_name"] = sampler,
+            ["scheduler"] = schedule,
             ["cfg_scale"] = run.Guidance,
             ["steps"] = run.Steps,
             ["batch_size"] = r.BatchSize ?? 1,
             ["n_iter"] = r.NIter ?? 1,
             ["sd_model_name"] = response.Model,
-            ["infotexts"] = seeds.Select(seed => Infotext(run, seed, sampler, response.Model, lora)).ToArray(),
+            ["infotexts"] = seeds.Select(seed => Infotext(run, seed, sampler, schedule, response.Model, lora)).ToArray(),
             ["extra_generation_params"] = lora.Length > 0 ? new Dictionary<string, string> { ["Lora"] = lora } : new Dictionary<string, string>(),
             ["adapters"] = response.Adapters,
             ["request_id"] = response.RequestId,
         };
     }
 
-    // A1111's "parameters" text, as its UI shows and its PNG info carries.
-    private static string Infotext(GenerationRequest run, long seed, string sampler, string model, string lora) =>
+    // A1111's "parameters" text, as its UI shows and its PNG info carries (the schedule type only when not automatic, as A1111 writes it).
+    private static string Infotext(GenerationRequest run, long seed, string sampler, string schedule, string model, string lora) =>
         $"{run.Prompt}\n" + (run.NegativePrompt is { Length: > 0 } n ? $"Negative prompt: {n}\n" : "") +
-        string.Create(CultureInfo.InvariantCulture, $"Steps: {run.Steps}, Sampler: {sampler}, CFG scale: {run.Guidance}, Seed: {seed}, Size: {run.Width}x{run.Height}, Model: {model}") +
+        string.Create(CultureInfo.InvariantCulture, $"Steps: {run.Steps}, Sampler: {sampler}, ") +
+        (schedule == "Automatic" ? "" : $"Schedule type: {schedule}, ") +
+        string.Create(CultureInfo.InvariantCulture, $"CFG scale: {run.Guidance}, Seed: {seed}, Size: {run.Width}x{run.Height}, Model: {model}") +
         (lora.Length > 0 ? $", Lora: {lora}" : "");
 }

@@ -18,6 +18,8 @@ public sealed class Txt2ImgRequest
     public int? NIter { get; set; }
     public string? SamplerName { get; set; }
     public string? SamplerIndex { get; set; }
+    /// <summary>The schedule type (A1111 1.9 and later): Automatic, Uniform or Karras.</summary>
+    public string? Scheduler { get; set; }
     public Dictionary<string, System.Text.Json.JsonElement>? OverrideSettings { get; set; }
     public bool? SendImages { get; set; }
     public bool? EnableHr { get; set; }

@@ -21,6 +21,9 @@ function showModelDefaults() {
   $('height').placeholder = model.default_height ?? '';
   $('steps').placeholder = model.default_steps;
   $('guidance').placeholder = model.default_guidance;
+  // empty: the model's own sampler
+  const own = model.default_scheduler ? `model's own (${model.default_scheduler})` : "model's own";
+  $('scheduler').replaceChildren(new Option(own, ''), ...model.schedulers.map((name) => new Option(name, name)));
   $('reward-list').replaceChildren(...model.rewards.map((reward, i) => {
     const div = document.createElement('div');
     const label = document.createElement('label');
@@ -83,6 +86,7 @@ export function readRequest({ withoutAlignment = false } = {}) {
     height: number($('height')),
     steps: number($('steps')),
     guidance: number($('guidance')),
+    scheduler: $('scheduler').value || undefined,
   };
   for (const [key, value] of Object.entries(optional)) if (value !== undefined) request[key] = value;
 

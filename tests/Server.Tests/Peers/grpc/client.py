@@ -68,7 +68,7 @@ def image(i):
 
 
 def response(r):
-    return {"code": "OK", "request_id": r.request_id, "model": r.model, "images": [image(i) for i in r.images],
+    return {"code": "OK", "request_id": r.request_id, "model": r.model, "scheduler": r.scheduler, "images": [image(i) for i in r.images],
             "alignment": {"method": r.alignment.method, "iterations_run": r.alignment.iterations_run,
                           "trace": [{"iteration": t.iteration, "loss": t.loss, "rewards": dict(t.rewards),
                                      "seed": t.seed if t.HasField("seed") else None} for t in r.alignment.trace]},
@@ -150,6 +150,13 @@ def scenario_cancel():
     return out
 
 
+def scenario_scheduler():
+    # the same seed with the model's own sampler, naming it, DDIM instead, and a sampler the server does not have
+    def run(**scheduler):
+        return call(lambda: response(generate(pb.GenerateRequest(prompt="a red circle", seed=5, steps=4, **scheduler), timeout=60)))
+    return {"code": "OK", "own": run(), "euler": run(scheduler="euler"), "ddim": run(scheduler="ddim"), "bad": run(scheduler="dpm")}
+
+
 def scenario_invalid():
     return call(lambda: generate(pb.GenerateRequest(prompt="a red circle", width=63), timeout=30))
 
@@ -190,7 +197,8 @@ def scenario_list_models():
         adapters = unary("ListAdapters", pb.ListAdaptersResponse)(pb.ListAdaptersRequest(), timeout=10).adapters
         return {"code": "OK", "adapters": len(adapters),
                 "models": [{"name": m.name, "ready": m.ready, "default_width": m.default_width,
-                            "has_default_width": m.HasField("default_width"), "rewards": list(m.rewards)} for m in models]}
+                            "has_default_width": m.HasField("default_width"), "rewards": list(m.rewards),
+                            "default_scheduler": m.default_scheduler, "schedulers": list(m.schedulers)} for m in models]}
     return call(run)
 
 

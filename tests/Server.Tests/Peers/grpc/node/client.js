@@ -32,7 +32,7 @@ function image(i) {
 }
 
 function result(r) {
-  return { code: 'OK', request_id: r.request_id, model: r.model, images: r.images.map(image),
+  return { code: 'OK', request_id: r.request_id, model: r.model, scheduler: r.scheduler, images: r.images.map(image),
     alignment: { method: r.alignment.method, iterations_run: r.alignment.iterations_run,
       trace: r.alignment.trace.map((t) => ({ iteration: t.iteration, loss: t.loss, rewards: t.rewards, seed: t.seed === undefined || t.seed === null ? null : Number(t.seed) })) },
     timings_ms: r.timings_ms };
@@ -96,6 +96,13 @@ const scenarios = {
     return { code: r.code, details: r.details, events: r.messages.map((m) => m.event), after: { code: after.code, seconds: (Date.now() - start) / 1000 } };
   },
 
+  // the same seed with the model's own sampler, naming it, DDIM instead, and a sampler the server does not have
+  scheduler: async () => {
+    const run = (extra) => generate({ prompt: 'a red circle', seed: 5, steps: 4, ...extra }, deadline(60));
+    return { code: 'OK', own: await run({}), euler: await run({ scheduler: 'euler' }), ddim: await run({ scheduler: 'ddim' }),
+      bad: await run({ scheduler: 'dpm' }) };
+  },
+
   invalid: () => generate({ prompt: 'a red circle', width: 63 }, deadline(30)),
 
   not_found: () => generate({ prompt: 'a red circle', model: 'sdxl' }, deadline(30)),
@@ -130,7 +137,8 @@ const scenarios = {
     if (models.code !== 'OK') return models;
     if (adapters.code !== 'OK') return adapters;
     return { code: 'OK', adapters: adapters.response.adapters.length, models: models.response.models.map((m) => ({
-      name: m.name, ready: m.ready, default_width: m.default_width, rewards: m.rewards })) };
+      name: m.name, ready: m.ready, default_width: m.default_width, rewards: m.rewards,
+      default_scheduler: m.default_scheduler, schedulers: m.schedulers })) };
   },
 };
 
