@@ -160,4 +160,35 @@ public sealed class AlignmentTests : IAsyncLifetime
         double returned = body.GetProperty("images")[0].GetProperty("rewards").GetProperty("shapeworld-soft-verifier").GetDouble();
         Assert.Equal(scores.Max(), returned, 3);
     }
+
+    [Fact]
+    public async Task AlignmentMethodsSampleWithTheRequestsScheduler()
+    {
+        async Task<JsonElement> Run(object body)
+        {
+            HttpResponseMessage r = await Server.Generate(body);
+            JsonElement json = await InProcessServer.Json(r);
+            Assert.True(r.StatusCode == HttpStatusCode.OK, json.ToString());
+            return json;
+        }
+        static string[] Pngs(JsonElement body) => body.GetProperty("images").EnumerateArray().Select(i => i.GetProperty("png_base64").GetString()!).ToArray();
+
+        JsonElement plainDdim = await Run(new { prompt = "a red circle", steps = 4, seed = 50, num_images = 2, scheduler = "ddim" });
+        JsonElement plainEuler = await Run(new { prompt = "a red circle", steps = 4, seed = 50, num_images = 2 });
+        JsonElement best = await Run(new
+        {
+            prompt = "a red circle", steps = 4, seed = 50, scheduler = "ddim",
+            alignment = new { method = "best_of_n", n = 2, top_k = 2, rewards = new Dictionary<string, double> { ["shapeworld-clip"] = 1.0 } },
+        });
+        Assert.Equal("ddim", best.GetProperty("scheduler").GetString());
+        // best-of-n's candidates are the plain DDIM images of their seeds, not the Euler ones
+        var bySeed = best.GetProperty("images").EnumerateArray().ToDictionary(i => i.GetProperty("seed").GetInt64(), i => i.GetProperty("png_base64").GetString());
+        Assert.Equal(Pngs(plainDdim), new[] { bySeed[50], bySeed[51] });
+        Assert.NotEqual(Pngs(plainEuler), Pngs(plainDdim));
+
+        JsonElement reno = await Run(new { prompt = "a red circle", steps = 2, seed = 3, scheduler = "lcm", alignment = new { method = "reno", iterations = 2 } });
+        JsonElement excite = await Run(new { prompt = "a red circle", steps = 3, seed = 3, scheduler = "euler_karras", alignment = new { method = "attend_excite" } });
+        Assert.Equal(("lcm", 2), (reno.GetProperty("scheduler").GetString(), reno.GetProperty("alignment").GetProperty("iterations_run").GetInt32()));
+        Assert.Equal("euler_karras", excite.GetProperty("scheduler").GetString());
+    }
 }
