@@ -92,30 +92,24 @@ public static class GenerateEndpoints
 
     private static async Task<GenerateInput> ReadInput(HttpContext context)
     {
-        if (!(context.Request.HasJsonContentType()))
-            throw new ServiceException(ErrorCode.InvalidArgument, "the body must be JSON (Content-Type: application/json)");
         try
         {
-            return await JsonSerializer.DeserializeAsync<GenerateInput>(context.Request.Body, ApiJson.Options, context.RequestAborted)
-                   ?? throw new ServiceException(ErrorCode.InvalidArgument, "the body must be a JSON object");
+            return await JsonBody.ReadAsync<GenerateInput>(context, ApiJson.Options);
         }
-        catch (JsonException e)
+        catch (JsonBodyException e) when (e.Problem is JsonBodyProblem.NotJson or JsonBodyProblem.NotObject)
         {
-            string? field = e.Path is { Length: > 2 } path ? JsonPathToField(path) : null;
-            string reason = e.Message.Contains("could not be mapped", StringComparison.Ordinal) ? "unknown field"
-                : e.Message.Contains("could not be converted", StringComparison.Ordinal) ? "wrong type of value"
-                : FirstSentence(e.Message);
-            throw new ServiceException(ErrorCode.InvalidArgument, $"invalid JSON body{(field is null ? "" : $" at '{field}'")}: {reason}", field);
+            throw new ServiceException(ErrorCode.InvalidArgument, e.Message);
         }
-    }
-
-    // "$.alignment.method" → "alignment.method"
-    private static string JsonPathToField(string path) => path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path;
-
-    private static string FirstSentence(string message)
-    {
-        int cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] : message;
+        catch (JsonBodyException e)
+        {
+            string reason = e.Problem switch
+            {
+                JsonBodyProblem.UnknownField => "unknown field",
+                JsonBodyProblem.WrongType => "wrong type of value",
+                _ => e.Message,
+            };
+            throw new ServiceException(ErrorCode.InvalidArgument, $"invalid JSON body{(e.Field is null ? "" : $" at '{e.Field}'")}: {reason}", e.Field);
+        }
     }
 
     private static TimeSpan? Timeout(HttpContext context)

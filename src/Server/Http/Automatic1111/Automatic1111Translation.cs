@@ -43,6 +43,7 @@ public static class Automatic1111Translation
         "guidance" => ["cfg_scale"],
         "num_images" => ["batch_size"],
         "model" => ["override_settings", "sd_model_checkpoint"],
+        "body" => [], // the body as a whole: FastAPI's loc is ["body"]
         _ when field.StartsWith("adapters", StringComparison.Ordinal) => ["prompt"], // adapters come from the prompt's LoRA tags
         _ => field.Split('.'),
     };

@@ -51,18 +51,19 @@ public static class Automatic1111Txt2Img
 
     private static async Task<Txt2ImgRequest> ReadRequest(HttpContext context)
     {
-        if (!context.Request.HasJsonContentType())
-            throw ServiceException.Invalid("body", "the body must be JSON (Content-Type: application/json)");
         try
         {
-            return await JsonSerializer.DeserializeAsync<Txt2ImgRequest>(context.Request.Body, Automatic1111Json.Options, context.RequestAborted)
-                   ?? throw ServiceException.Invalid("body", "the body must be a JSON object");
+            return await JsonBody.ReadAsync<Txt2ImgRequest>(context, Automatic1111Json.Options);
         }
-        catch (JsonException e)
+        catch (JsonBodyException e)
         {
-            string field = e.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : "body";
-            throw ServiceException.Invalid(field, e.Message.Contains("could not be converted", StringComparison.Ordinal)
-                ? $"{field}: wrong type of value" : $"invalid JSON body at '{field}'");
+            string field = e.Field ?? "body";
+            throw ServiceException.Invalid(field, e.Problem switch
+            {
+                JsonBodyProblem.NotJson or JsonBodyProblem.NotObject => e.Message,
+                JsonBodyProblem.WrongType => $"{field}: wrong type of value",
+                _ => $"invalid JSON body at '{field}'",
+            });
         }
     }
 

@@ -79,21 +79,24 @@ public static class OpenAiImageEndpoints
 
     private static async Task<OpenAiImageRequest> ReadRequest(HttpContext context)
     {
-        if (!context.Request.HasJsonContentType())
-            throw new ParamException(new ServiceException(ErrorCode.InvalidArgument, "the body must be JSON (Content-Type: application/json)"), null);
         try
         {
-            return await JsonSerializer.DeserializeAsync<OpenAiImageRequest>(context.Request.Body, OpenAiJson.Options, context.RequestAborted)
-                   ?? throw new ParamException(new ServiceException(ErrorCode.InvalidArgument, "the body must be a JSON object"), null);
+            return await JsonBody.ReadAsync<OpenAiImageRequest>(context, OpenAiJson.Options);
         }
-        catch (JsonException e)
+        catch (JsonBodyException e) when (e.Problem is JsonBodyProblem.NotJson or JsonBodyProblem.NotObject)
         {
-            string? param = e.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : null;
-            bool unknown = e.Message.Contains("could not be mapped", StringComparison.Ordinal);
-            string message = unknown ? $"Unknown parameter: '{param}'."
-                : e.Message.Contains("could not be converted", StringComparison.Ordinal) ? $"Invalid type for '{param}'."
-                : $"We could not parse the JSON body of your request{(param is null ? "" : $" at '{param}'")}.";
-            throw new ParamException(ServiceException.Invalid(param ?? "", message), param, unknown ? "unknown_parameter" : null);
+            throw new ParamException(new ServiceException(ErrorCode.InvalidArgument, e.Message), null);
+        }
+        catch (JsonBodyException e)
+        {
+            string? param = e.Field;
+            string message = e.Problem switch
+            {
+                JsonBodyProblem.UnknownField => $"Unknown parameter: '{param}'.",
+                JsonBodyProblem.WrongType => $"Invalid type for '{param}'.",
+                _ => $"We could not parse the JSON body of your request{(param is null ? "" : $" at '{param}'")}.",
+            };
+            throw new ParamException(ServiceException.Invalid(param ?? "", message), param, e.Problem == JsonBodyProblem.UnknownField ? "unknown_parameter" : null);
         }
     }
 
