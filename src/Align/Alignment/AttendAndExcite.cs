@@ -83,7 +83,7 @@ public sealed class AttendAndExcite(TextToImagePipeline pipeline)
 
         using var scope = torch.NewDisposeScope();
         using var noGrad = Autograd.NoGrad();
-        IScheduler scheduler = pipeline.NewScheduler(request.Scheduler);
+        using IScheduler scheduler = pipeline.NewScheduler(request.Scheduler);
         bool guidance = pipeline.UsesGuidance(request.Guidance);
         int batch = request.Seeds.Count;
         using PromptEmbeddings prompt = pipeline.Prompts?.Get(request.Prompt, request.NegativePrompt, guidance, request.ClipSkip, Model.Adapters.TextEncoderState)

@@ -83,7 +83,7 @@ public sealed class DenoisingRun : IDisposable
     {
         CheckIndex(i);
         using var scope = torch.NewDisposeScope();
-        IScheduler s = NewScheduler(i);
+        using IScheduler s = NewScheduler(i);
         Tensor t = torch.Full([original.Size(0)], Timesteps[i], s.TimestepDType, original.Device);
         return s.AddNoise(original, noise, t).MoveToOuterScope();
     }
@@ -129,6 +129,7 @@ public sealed class DenoisingRun : IDisposable
     public void Dispose()
     {
         foreach (Tensor t in _owned) t.Dispose();
+        _scheduler.Dispose();
         _stepNoise.Dispose();
     }
 
@@ -151,7 +152,11 @@ public sealed class DenoisingRun : IDisposable
     private IScheduler At(int i)
     {
         CheckIndex(i);
-        if (_position != i) (_scheduler, _position) = (NewScheduler(i), i);
+        if (_position != i)
+        {
+            _scheduler.Dispose();
+            (_scheduler, _position) = (NewScheduler(i), i);
+        }
         return _scheduler;
     }
 

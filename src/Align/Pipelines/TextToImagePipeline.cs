@@ -22,11 +22,17 @@ public sealed class TextToImagePipeline
         Prompts = prompts;
         string path = schedulerConfigPath ?? model.SchedulerConfigPath;
         if (!File.Exists(path)) throw new ModelLoadException($"{path}: file not found");
-        using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(path));
-        _schedulerConfig = doc.RootElement.Clone();
+        try
+        {
+            _schedulerConfig = SchedulerConfigJson.Parse(File.ReadAllText(path));
+        }
+        catch (JsonException e)
+        {
+            throw new ModelLoadException($"{path}: not valid JSON: {e.Message}");
+        }
         _schedulerClass = _schedulerConfig.TryGetProperty("_class_name", out JsonElement c) ? c.GetString() ?? "" : "";
         SchedulerSource = path;
-        NewScheduler(); // refuses an unsupported scheduler config now, not at the first request
+        NewScheduler().Dispose(); // refuses an unsupported scheduler config now, not at the first request
         DefaultScheduler = SchedulerChoice.Of(_schedulerClass, _schedulerConfig);
     }
 
@@ -68,7 +74,7 @@ public sealed class TextToImagePipeline
         {
             try
             {
-                NewScheduler(r.Scheduler);
+                NewScheduler(r.Scheduler).Dispose();
             }
             catch (ModelLoadException e)
             {

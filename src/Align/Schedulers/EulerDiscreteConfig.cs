@@ -24,6 +24,7 @@ public sealed record EulerDiscreteConfig : SchedulerConfig
         base.Validate();
         if (UseExponentialSigmas) throw Invalid("use_exponential_sigmas", "true", "is not supported (diffusers 0.27 semantics)");
         if (UseBetaSigmas) throw Invalid("use_beta_sigmas", "true", "is not supported (diffusers 0.27 semantics)");
+        if (FinalSigmasType != FinalSigmasType.Zero) throw Invalid("final_sigmas_type", "sigma_min", "is not supported for Euler (diffusers 0.27 semantics)");
         if (SigmaMin is <= 0) throw Invalid("sigma_min", SigmaMin, "must be positive");
         if (SigmaMax is <= 0) throw Invalid("sigma_max", SigmaMax, "must be positive");
     }
@@ -43,9 +44,10 @@ public enum TimestepType
     [JsonStringEnumMemberName("discrete")] Discrete,
 }
 
-/// <summary>The sigma appended after the last step (a later diffusers option); only 0 is supported.</summary>
+/// <summary>The sigma appended after the last step: 0, or the training schedule's smallest (DPM-Solver only).</summary>
 [JsonConverter(typeof(ConfigEnumConverter<FinalSigmasType>))]
 public enum FinalSigmasType
 {
     [JsonStringEnumMemberName("zero")] Zero,
+    [JsonStringEnumMemberName("sigma_min")] SigmaMin,
 }

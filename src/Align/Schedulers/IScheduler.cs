@@ -7,9 +7,10 @@ namespace Align.Schedulers;
 /// model input = <see cref="ScaleModelInput"/>(x, t); x = <see cref="Step"/>(model output, t, x).PrevSample.
 /// Start from noise × <see cref="InitNoiseSigma"/>. Tensors returned are new and owned by the caller; the math is
 /// plain torch operations, so gradients flow through a sampling loop. A scheduler keeps the position of the run
-/// (<see cref="StepIndex"/>): use one instance per sampling run (they are cheap to make).
+/// (<see cref="StepIndex"/>): use one instance per sampling run (they are cheap to make), and dispose it after (a multistep
+/// solver holds its previous outputs).
 /// </summary>
-public interface IScheduler
+public interface IScheduler : IDisposable
 {
     SchedulerConfig Config { get; }
     PredictionType PredictionType { get; }

@@ -98,6 +98,11 @@ public abstract class SchedulerBase : IScheduler
         BeginIndex = null;
     }
 
+    /// <summary>Frees what a scheduler keeps between steps (a multistep solver's previous outputs); most keep nothing.</summary>
+    public virtual void Dispose()
+    {
+    }
+
     /// <summary>A new tensor object for the same tensor (diffusers returns the very object; here each result has its own owner).</summary>
     protected static Tensor Share(Tensor t) => Alias.Call(t);
 

@@ -25,6 +25,8 @@ public static class SchedulerChoice
         ["euler_karras"] = new("EulerDiscreteScheduler", new Dictionary<string, bool> { ["use_karras_sigmas"] = true }, new Dictionary<string, bool>()),
         ["ddim"] = new("DDIMScheduler", new Dictionary<string, bool>(), StableDiffusionDdim),
         ["lcm"] = new("LCMScheduler", new Dictionary<string, bool>(), NoClipping),
+        ["dpmpp_2m"] = new("DPMSolverMultistepScheduler", new Dictionary<string, bool> { ["use_karras_sigmas"] = false }, new Dictionary<string, bool>()),
+        ["dpmpp_2m_karras"] = new("DPMSolverMultistepScheduler", new Dictionary<string, bool> { ["use_karras_sigmas"] = true }, new Dictionary<string, bool>()),
     };
 
     /// <summary>The names a request may give.</summary>
@@ -36,6 +38,7 @@ public static class SchedulerChoice
         "EulerDiscreteScheduler" => config.TryGetProperty("use_karras_sigmas", out JsonElement k) && k.ValueKind == JsonValueKind.True ? "euler_karras" : "euler",
         "DDIMScheduler" => "ddim",
         "LCMScheduler" => "lcm",
+        "DPMSolverMultistepScheduler" => config.TryGetProperty("use_karras_sigmas", out JsonElement k) && k.ValueKind == JsonValueKind.True ? "dpmpp_2m_karras" : "dpmpp_2m",
         _ => throw new ArgumentException($"no sampler name for scheduler class '{className}'", nameof(className)),
     };
 

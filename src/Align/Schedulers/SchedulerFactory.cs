@@ -12,6 +12,7 @@ public static class SchedulerFactory
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         ReadCommentHandling = JsonCommentHandling.Skip,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
     private static readonly Dictionary<string, Func<string, JsonElement, IScheduler>> Classes = new(StringComparer.Ordinal)
@@ -19,6 +20,7 @@ public static class SchedulerFactory
         ["EulerDiscreteScheduler"] = (path, json) => new EulerDiscreteScheduler(Read<EulerDiscreteConfig>(path, json)),
         ["DDIMScheduler"] = (path, json) => new DdimScheduler(Read<DdimConfig>(path, json)),
         ["LCMScheduler"] = (path, json) => new LcmScheduler(Read<LcmConfig>(path, json)),
+        ["DPMSolverMultistepScheduler"] = (path, json) => new DpmSolverMultistepScheduler(Read<DpmSolverMultistepConfig>(path, json)),
     };
 
     public static IReadOnlyCollection<string> SupportedClasses => Classes.Keys;
@@ -31,8 +33,7 @@ public static class SchedulerFactory
         JsonElement root;
         try
         {
-            using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip });
-            root = doc.RootElement.Clone();
+            root = SchedulerConfigJson.Parse(File.ReadAllText(path));
         }
         catch (JsonException e)
         {

@@ -25,7 +25,7 @@ public sealed class DiffusionDpo
         _adapter = adapter;
         Beta = beta;
         ChosenWeight = chosenWeight;
-        IScheduler scheduler = SchedulerFactory.FromConfig(model.SchedulerConfigPath);
+        using IScheduler scheduler = SchedulerFactory.FromConfig(model.SchedulerConfigPath);
         PredictionType = scheduler.PredictionType;
         _alphasCumprod = scheduler.AlphasCumprod.ToArray();
     }

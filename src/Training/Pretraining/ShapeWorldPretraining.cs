@@ -68,7 +68,7 @@ public sealed class ShapeWorldPretraining(PretrainingPlan plan, IProgressSink pr
         {
             Directory.CreateDirectory(Out("model", "scheduler"));
             File.WriteAllText(Out("model", "scheduler", "scheduler_config.json"), ShapeWorldArchitecture.SchedulerConfig);
-            IScheduler scheduler = SchedulerFactory.FromConfig(Out("model", "scheduler"));
+            using IScheduler scheduler = SchedulerFactory.FromConfig(Out("model", "scheduler"));
             using var vae = AutoencoderKL.FromPretrained(Out("model", "vae"));
             using var text = ClipTextModel.FromPretrained(Out("model", "text_encoder"));
             vae.RequiresGrad_(false);

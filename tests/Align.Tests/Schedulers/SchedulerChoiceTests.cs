@@ -87,8 +87,24 @@ public class SchedulerChoiceTests
     public void UnknownNameIsRefusedListingTheChoices()
     {
         using SafetensorsFile refs = Reference.Open(File);
-        var e = Assert.Throws<ArgumentException>(() => Derive("dpmpp_2m", ModelConfig(refs, "euler.leading.epsilon", "EulerDiscreteScheduler")));
+        var e = Assert.Throws<ArgumentException>(() => Derive("dpmpp_3m_sde", ModelConfig(refs, "euler.leading.epsilon", "EulerDiscreteScheduler")));
         Assert.Equal("scheduler", e.ParamName);
-        Assert.StartsWith("unknown scheduler 'dpmpp_2m' (one of euler, euler_karras, ddim, lcm)", e.Message);
+        Assert.StartsWith("unknown scheduler 'dpmpp_3m_sde' (one of euler, euler_karras, ddim, lcm, dpmpp_2m, dpmpp_2m_karras)", e.Message);
+    }
+
+    [Fact]
+    public void DpmSolverFromAnEulerModelKeepsItsScheduleAndDefaults()
+    {
+        using SafetensorsFile refs = Reference.Open(File);
+        JsonElement euler = ModelConfig(refs, "euler.trailing.v_prediction", "EulerDiscreteScheduler");
+        foreach ((string name, bool karras) in new[] { ("dpmpp_2m", false), ("dpmpp_2m_karras", true) })
+        {
+            using IScheduler scheduler = Derive(name, euler);
+            DpmSolverMultistepConfig c = Assert.IsType<DpmSolverMultistepScheduler>(scheduler).Config;
+            Assert.Equal((2, DpmSolverType.Midpoint, FinalSigmasType.Zero, karras), (c.SolverOrder, c.SolverType, c.FinalSigmasType, c.UseKarrasSigmas));
+            Assert.Equal((PredictionType.VPrediction, TimestepSpacing.Trailing, 1), (c.PredictionType, c.TimestepSpacing, c.StepsOffset));
+            Assert.Equal(double.NegativeInfinity, c.LambdaMinClipped);
+            Assert.Equal(name, SchedulerChoice.Of("DPMSolverMultistepScheduler", JsonSerializer.SerializeToElement(new { use_karras_sigmas = karras })));
+        }
     }
 }

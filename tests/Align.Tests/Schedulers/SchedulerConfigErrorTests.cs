@@ -65,7 +65,7 @@ public class SchedulerConfigErrorTests
     [InlineData("beta_schedule", "\"cosine\"", "'cosine'", "linear, scaled_linear, squaredcos_cap_v2")]
     [InlineData("interpolation_type", "\"log_linear\"", "'log_linear'", "linear")]
     [InlineData("timestep_type", "\"continuous\"", "'continuous'", "discrete")]
-    [InlineData("final_sigmas_type", "\"sigma_min\"", "'sigma_min'", "zero")]
+    [InlineData("final_sigmas_type", "\"sigma_max\"", "'sigma_max'", "zero, sigma_min")]
     [InlineData("prediction_type", "3", "3", "epsilon")]
     [InlineData("prediction_type", "null", "null", "epsilon")]
     public void UnsupportedEulerValueIsNamed(string key, string value, string shown, string expected) =>
@@ -74,6 +74,7 @@ public class SchedulerConfigErrorTests
     [Theory]
     [InlineData("\"use_exponential_sigmas\": true", "use_exponential_sigmas")]
     [InlineData("\"use_beta_sigmas\": true", "use_beta_sigmas")]
+    [InlineData("\"final_sigmas_type\": \"sigma_min\"", "final_sigmas_type sigma_min: is not supported for Euler")]
     [InlineData("\"num_train_timesteps\": 0", "num_train_timesteps 0")]
     [InlineData("\"trained_betas\": [0.1, 0.2]", "trained_betas (2 values)")]
     [InlineData("\"sigma_min\": -1", "sigma_min -1")]
@@ -86,6 +87,10 @@ public class SchedulerConfigErrorTests
     [InlineData("DDIMScheduler", "\"thresholding\": true, \"dynamic_thresholding_ratio\": 1.5", "dynamic_thresholding_ratio 1.5")]
     [InlineData("LCMScheduler", "\"original_inference_steps\": 2000", "original_inference_steps 2000")]
     [InlineData("LCMScheduler", "\"beta_schedule\": \"squaredcos\"", "'squaredcos'")]
-    public void InvalidDdimAndLcmValuesAreNamed(string className, string entry, string expected) =>
+    [InlineData("DPMSolverMultistepScheduler", "\"solver_order\": 3", "solver_order 3: is not supported (1 or 2)")]
+    [InlineData("DPMSolverMultistepScheduler", "\"algorithm_type\": \"sde-dpmsolver++\"", "'sde-dpmsolver++' is not supported (expected one of: dpmsolver++)")]
+    [InlineData("DPMSolverMultistepScheduler", "\"use_lu_lambdas\": true", "use_lu_lambdas true: is not supported")]
+    [InlineData("DPMSolverMultistepScheduler", "\"thresholding\": true", "thresholding true: is not supported with DPM-Solver")]
+    public void InvalidDdimLcmAndDpmSolverValuesAreNamed(string className, string entry, string expected) =>
         Fails($$"""{"_class_name": "{{className}}", {{entry}}}""", expected);
 }

@@ -111,12 +111,12 @@ public sealed class Automatic1111CurlTests(Automatic1111ServerFixture fixture) :
     {
         (string body, string field, string message)[] cases =
         [
-            ("""{"prompt": "a red circle", "sampler_name": "DPM++ 2M Karras"}""", "sampler_name",
-                "sampler 'DPM++ 2M Karras' is not available (samplers on this server: Euler, DDIM, LCM)"),
+            ("""{"prompt": "a red circle", "sampler_name": "DPM++ SDE"}""", "sampler_name",
+                "sampler 'DPM++ SDE' is not available (samplers on this server: Euler, DPM++ 2M, DDIM, LCM)"),
             ("""{"prompt": "a red circle", "sampler_name": "Euler", "scheduler": "Exponential"}""", "scheduler",
                 "schedule type 'Exponential' is not available (schedule types on this server: Automatic, Uniform, Karras)"),
             ("""{"prompt": "a red circle", "sampler_name": "DDIM", "scheduler": "Karras"}""", "scheduler",
-                "schedule type 'Karras' is available with the Euler sampler only, not with DDIM"),
+                "schedule type 'Karras' is available with Euler and DPM++ 2M only, not with DDIM"),
         ];
         foreach ((string body, string field, string message) in cases)
         {
@@ -141,11 +141,14 @@ public sealed class Automatic1111CurlTests(Automatic1111ServerFixture fixture) :
         (string euler, _) = await Run(""", "sampler_name": "k_euler", "scheduler": "Automatic" """);
         (string ddim, JsonElement ddimInfo) = await Run(""", "sampler_name": "DDIM" """);
         (string karras, JsonElement karrasInfo) = await Run(""", "scheduler": "karras" """);
+        (string dpm, JsonElement dpmInfo) = await Run(""", "sampler_name": "DPM++ 2M", "scheduler": "Karras" """);
+        (string legacy, JsonElement legacyInfo) = await Run(""", "sampler_name": "DPM++ 2M Karras" """); // A1111 before 1.9
         Assert.Equal(own, euler);
-        Assert.NotEqual(own, ddim);
-        Assert.NotEqual(own, karras);
-        Assert.Equal([("Euler", "Automatic"), ("DDIM", "Automatic"), ("Euler", "Karras")], new[] { ownInfo, ddimInfo, karrasInfo }
-            .Select(i => (i.GetProperty("sampler_name").GetString(), i.GetProperty("scheduler").GetString())));
+        Assert.Equal(dpm, legacy);
+        Assert.Equal(4, new[] { own, ddim, karras, dpm }.Distinct().Count()); // four samplers, four images
+        Assert.Equal([("Euler", "Automatic"), ("DDIM", "Automatic"), ("Euler", "Karras"), ("DPM++ 2M", "Karras"), ("DPM++ 2M", "Karras")],
+            new[] { ownInfo, ddimInfo, karrasInfo, dpmInfo, legacyInfo }
+                .Select(i => (i.GetProperty("sampler_name").GetString(), i.GetProperty("scheduler").GetString())));
         Assert.Contains("Sampler: DDIM, CFG scale:", ddimInfo.GetProperty("infotexts")[0].GetString());
         Assert.Contains("Sampler: Euler, Schedule type: Karras, CFG scale:", karrasInfo.GetProperty("infotexts")[0].GetString());
     }
@@ -180,7 +183,7 @@ public sealed class Automatic1111CurlTests(Automatic1111ServerFixture fixture) :
         JsonElement model = (await Get("sd-models"))[0];
         Assert.Equal(("shapeworld", "shapeworld"), (model.GetProperty("title").GetString(), model.GetProperty("model_name").GetString()));
         JsonElement[] samplers = (await Get("samplers")).EnumerateArray().ToArray();
-        Assert.Equal(["Euler", "DDIM", "LCM"], samplers.Select(s => s.GetProperty("name").GetString()));
+        Assert.Equal(["Euler", "DPM++ 2M", "DDIM", "LCM"], samplers.Select(s => s.GetProperty("name").GetString()));
         JsonElement[] schedules = (await Get("schedulers")).EnumerateArray().ToArray();
         Assert.Equal(["Automatic", "Uniform", "Karras"], schedules.Select(s => s.GetProperty("label").GetString()));
         Assert.Equal("shapeworld", (await Get("options")).GetProperty("sd_model_checkpoint").GetString());

@@ -116,7 +116,7 @@ public sealed class CurlTests(RealServerFixture server) : IClassFixture<RealServ
         Assert.True(m.GetProperty("ready").GetBoolean());
         Assert.Equal(64, m.GetProperty("default_width").GetInt32());
         Assert.Equal("euler", m.GetProperty("default_scheduler").GetString());
-        Assert.Equal(["euler", "euler_karras", "ddim", "lcm"], m.GetProperty("schedulers").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(["euler", "euler_karras", "ddim", "lcm", "dpmpp_2m", "dpmpp_2m_karras"], m.GetProperty("schedulers").EnumerateArray().Select(e => e.GetString()));
     }
 }
 

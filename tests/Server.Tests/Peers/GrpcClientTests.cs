@@ -118,7 +118,7 @@ public abstract class GrpcClientTests(RealServerFixture fixture, GrpcPeerClient 
         Assert.Equal(Png(own), Png(euler)); // naming the model's own sampler is the same run, to the byte
         Assert.NotEqual(Png(own), Png(ddim));
         Assert.True(Code(bad) == "INVALID_ARGUMENT", bad.ToString());
-        Assert.Equal("scheduler: unknown scheduler 'dpm' (one of euler, euler_karras, ddim, lcm)", bad.GetProperty("details").GetString());
+        Assert.Equal("scheduler: unknown scheduler 'dpm' (one of euler, euler_karras, ddim, lcm, dpmpp_2m, dpmpp_2m_karras)", bad.GetProperty("details").GetString());
     }
 
     [Fact]
@@ -168,7 +168,7 @@ public abstract class GrpcClientTests(RealServerFixture fixture, GrpcPeerClient 
         Assert.Equal(64, model.GetProperty("default_width").GetInt32());
         Assert.Contains("shapeworld-clip", model.GetProperty("rewards").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal("euler", model.GetProperty("default_scheduler").GetString());
-        Assert.Equal(["euler", "euler_karras", "ddim", "lcm"], model.GetProperty("schedulers").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(["euler", "euler_karras", "ddim", "lcm", "dpmpp_2m", "dpmpp_2m_karras"], model.GetProperty("schedulers").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal(0, r.GetProperty("adapters").GetInt32());
     }
 
