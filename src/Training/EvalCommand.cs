@@ -19,6 +19,11 @@ internal static class EvalCommand
         var seeds = new Option<int>("--seeds") { Description = "seeds (images) per prompt", DefaultValueFactory = _ => 4 };
         var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 20 };
         var guidance = new Option<double>("--guidance") { DefaultValueFactory = _ => 5.0 };
+        var scheduler = new Option<string?>("--scheduler")
+        {
+            Description = $"sample with this instead of the model's own scheduler ({string.Join(", ", Align.Schedulers.SchedulerChoice.Names)})",
+        };
+        scheduler.AcceptOnlyFromAmong([.. Align.Schedulers.SchedulerChoice.Names]);
         var split = new Option<Split>("--split") { DefaultValueFactory = _ => Split.Eval };
         var output = new Option<string?>("--out") { Description = "writes eval.json and a PNG grid per category here" };
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 0 };
@@ -31,7 +36,7 @@ internal static class EvalCommand
         var adapters = new AdapterChoiceOption();
         var command = new Command("eval", "Evaluate a model on ShapeWorld: per-category verifier accuracy, mean CLIP reward, images/second")
         {
-            model, reward, prompts, seeds, steps, guidance, split, output, threads, method, device, adapters.Option,
+            model, reward, prompts, seeds, steps, guidance, scheduler, split, output, threads, method, device, adapters.Option,
         };
         command.SetAction(result =>
         {
@@ -45,7 +50,8 @@ internal static class EvalCommand
             string? rewardDir = result.GetValue(reward);
             using IRewardModel? rewardModel = rewardDir is null ? null : RewardModels.Freeze(RewardModels.Load(rewardDir, "reward", target));
             EvalMethod evalMethod = EvalMethod.Parse(result.GetValue(method)!, rewardModel);
-            var plan = new EvalPlan(result.GetValue(prompts), result.GetValue(seeds), result.GetValue(steps), result.GetValue(guidance), result.GetValue(split));
+            var plan = new EvalPlan(result.GetValue(prompts), result.GetValue(seeds), result.GetValue(steps), result.GetValue(guidance), result.GetValue(split),
+                Scheduler: result.GetValue(scheduler));
             string? outDir = result.GetValue(output);
             EvalResult r = new ShapeWorldEval(new TextToImagePipeline(sd, new PromptCache(sd.Prompts, 256)), rewardModel, evalMethod).Run(plan, outDir, o.WriteLine);
             o.WriteLine();
@@ -53,7 +59,7 @@ internal static class EvalCommand
             o.WriteLine($"{"category",-20} {"images",7} {"accuracy",9} {"reward",8}");
             foreach (CategoryResult c in r.Categories.Append(r.Overall))
                 o.WriteLine($"{c.Category,-20} {c.Images,7} {c.Accuracy,9:P1} {(c.MeanReward is double m ? m.ToString("F3") : "—"),8}");
-            o.WriteLine($"throughput: {r.ImagesPerSecond:F2} images/s ({r.SecondsPerImage * 1000:F0} ms per image, {plan.Steps} steps, guidance {plan.Guidance})");
+            o.WriteLine($"throughput: {r.ImagesPerSecond:F2} images/s ({r.SecondsPerImage * 1000:F0} ms per image, {plan.Steps} steps of {plan.Scheduler ?? "the model's scheduler"}, guidance {plan.Guidance})");
             if (outDir is not null)
             {
                 Directory.CreateDirectory(outDir);

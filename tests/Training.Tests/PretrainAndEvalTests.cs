@@ -20,6 +20,23 @@ public class PretrainAndEvalTests
     }
 
     [Fact]
+    public void EvalSamplesWithTheSchedulerAskedForAndRefusesOthers()
+    {
+        string dir = Directory.CreateTempSubdirectory("eval-scheduler").FullName;
+        (int exit, string output) = Run("eval", "--model", Shared.ShapeWorldModel, "--prompts", "1", "--seeds", "1", "--steps", "3",
+            "--scheduler", "dpmpp_2m_karras", "--out", dir, "--threads", "1");
+        Assert.True(exit == 0, output);
+        Assert.Contains("3 steps of dpmpp_2m_karras", output);
+        using JsonDocument report = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "eval.json")));
+        Assert.Equal("dpmpp_2m_karras", report.RootElement.GetProperty("plan").GetProperty("scheduler").GetString());
+
+        (exit, output) = Run("eval", "--model", Shared.ShapeWorldModel, "--prompts", "1", "--seeds", "1", "--steps", "3", "--scheduler", "heun");
+        Assert.NotEqual(0, exit);
+        Assert.Contains("heun", output);
+        Assert.Contains("dpmpp_2m", output); // the accepted values are listed
+    }
+
+    [Fact]
     public void PretrainsResumesAndEvaluates()
     {
         string dir = Directory.CreateTempSubdirectory("pretrain").FullName;

@@ -9,7 +9,7 @@ namespace Training.Evaluation;
 
 /// <summary>What to evaluate: prompts per category from a split, seeds per prompt, and the sampling settings.</summary>
 public sealed record EvalPlan(int PromptsPerCategory = 50, int SeedsPerPrompt = 4, int Steps = 20, double Guidance = 5.0,
-    Split Split = Split.Eval, int PromptSeed = 0, long FirstSeed = 1000, IReadOnlyList<Category>? Categories = null);
+    Split Split = Split.Eval, int PromptSeed = 0, long FirstSeed = 1000, IReadOnlyList<Category>? Categories = null, string? Scheduler = null);
 
 /// <summary>Per-category (and overall) results; <see cref="Samples"/> keeps a few images per category for the grid.</summary>
 /// <param name="MeanReward">null when no reward model was given (eval.json writes it as null)</param>
@@ -46,7 +46,8 @@ public sealed class ShapeWorldEval(TextToImagePipeline pipeline, IRewardModel? r
             {
                 using var scope = torch.NewDisposeScope();
                 long[] seeds = Enumerable.Range(0, plan.SeedsPerPrompt).Select(k => plan.FirstSeed + k).ToArray();
-                var request = new TextToImageRequest(prompt.Text, seeds, pipeline.Model.DefaultSize, pipeline.Model.DefaultSize, plan.Steps, plan.Guidance);
+                var request = new TextToImageRequest(prompt.Text, seeds, pipeline.Model.DefaultSize, pipeline.Model.DefaultSize, plan.Steps, plan.Guidance,
+                    Scheduler: plan.Scheduler);
                 using Tensor generated = _method.Generate(pipeline, request);
                 double[] scores = [];
                 if (reward is not null)
