@@ -97,10 +97,7 @@ public sealed class DpmSolverMultistepScheduler : SchedulerBase
     /// <summary>α_t·x₀ + σ_t·ε at each sample's timestep, located in the current schedule as diffusers does.</summary>
     public override Tensor AddNoise(Tensor original, Tensor noise, Tensor timesteps)
     {
-        double[] values;
-        using (Tensor asDouble = timesteps.To(DType.Float64).Flatten()) values = asDouble.ToArray<double>();
-        int[] indices = BeginIndex is null ? values.Select(IndexForTimestep).ToArray()
-            : Enumerable.Repeat(StepIndex ?? BeginIndex.Value, values.Length).ToArray();
+        int[] indices = NoisingIndices(timesteps);
 
         using var scope = torch.NewDisposeScope();
         (float Alpha, float Sigma)[] factors = indices.Select(i => AlphaSigma(_sigmas[i])).ToArray();

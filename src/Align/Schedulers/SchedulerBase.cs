@@ -86,6 +86,18 @@ public abstract class SchedulerBase : IScheduler
         return first;
     }
 
+    /// <summary>
+    /// The schedule positions a sigma-based add_noise uses: each timestep located in the schedule, or, once the pipeline
+    /// has fixed where sampling begins (img2img), the current step (or that beginning) for all of them, as diffusers does.
+    /// </summary>
+    protected int[] NoisingIndices(Tensor timesteps)
+    {
+        double[] values;
+        using (Tensor asDouble = timesteps.To(DType.Float64).Flatten()) values = asDouble.ToArray<double>();
+        return BeginIndex is null ? values.Select(IndexForTimestep).ToArray()
+            : Enumerable.Repeat(StepIndex ?? BeginIndex.Value, values.Length).ToArray();
+    }
+
     protected int InitStepIndex(double timestep)
     {
         StepIndex ??= BeginIndex ?? IndexForTimestep(timestep);
