@@ -40,7 +40,7 @@ public sealed class TextToImagePipeline
     public PromptCache? Prompts { get; }
     public string SchedulerSource { get; }
 
-    /// <summary>The diffusers class of the model's scheduler ("EulerDiscreteScheduler", "DDIMScheduler", "LCMScheduler").</summary>
+    /// <summary>The diffusers class of the model's scheduler (one of <see cref="SchedulerFactory.SupportedClasses"/>).</summary>
     public string SchedulerClass => _schedulerClass;
 
     /// <summary>The sampler name (<see cref="SchedulerChoice"/>) of the model's own scheduler.</summary>

@@ -19,28 +19,38 @@ public static class SchedulerChoice
 
     private sealed record Choice(string ClassName, IReadOnlyDictionary<string, bool> Overrides, IReadOnlyDictionary<string, bool> WhenSwitching);
 
-    private static readonly Dictionary<string, Choice> Choices = new(StringComparer.Ordinal)
-    {
-        ["euler"] = new("EulerDiscreteScheduler", new Dictionary<string, bool> { ["use_karras_sigmas"] = false }, new Dictionary<string, bool>()),
-        ["euler_karras"] = new("EulerDiscreteScheduler", new Dictionary<string, bool> { ["use_karras_sigmas"] = true }, new Dictionary<string, bool>()),
-        ["ddim"] = new("DDIMScheduler", new Dictionary<string, bool>(), StableDiffusionDdim),
-        ["lcm"] = new("LCMScheduler", new Dictionary<string, bool>(), NoClipping),
-        ["dpmpp_2m"] = new("DPMSolverMultistepScheduler", new Dictionary<string, bool> { ["use_karras_sigmas"] = false }, new Dictionary<string, bool>()),
-        ["dpmpp_2m_karras"] = new("DPMSolverMultistepScheduler", new Dictionary<string, bool> { ["use_karras_sigmas"] = true }, new Dictionary<string, bool>()),
-    };
+    private static readonly Dictionary<string, bool> Plain = new() { ["use_karras_sigmas"] = false };
+    private static readonly Dictionary<string, bool> Karras = new() { ["use_karras_sigmas"] = true };
+    private static readonly Dictionary<string, bool> Nothing = new();
+
+    private static readonly (string Name, Choice Choice)[] Ordered =
+    [
+        ("euler", new("EulerDiscreteScheduler", Plain, Nothing)),
+        ("euler_karras", new("EulerDiscreteScheduler", Karras, Nothing)),
+        ("ddim", new("DDIMScheduler", Nothing, StableDiffusionDdim)),
+        ("lcm", new("LCMScheduler", Nothing, NoClipping)),
+        ("dpmpp_2m", new("DPMSolverMultistepScheduler", Plain, Nothing)),
+        ("dpmpp_2m_karras", new("DPMSolverMultistepScheduler", Karras, Nothing)),
+    ];
+
+    private static readonly Dictionary<string, Choice> Choices = Ordered.ToDictionary(c => c.Name, c => c.Choice, StringComparer.Ordinal);
 
     /// <summary>The names a request may give.</summary>
-    public static IReadOnlyCollection<string> Names => Choices.Keys;
+    public static IReadOnlyList<string> Names { get; } = [.. Ordered.Select(c => c.Name)];
 
-    /// <summary>The name of the sampler a model's own config describes (its class, and Karras sigmas for Euler).</summary>
-    public static string Of(string className, JsonElement config) => className switch
+    /// <summary>The name of the sampler a model's own config describes (its class, and Karras sigmas for Euler and DPM-Solver).</summary>
+    public static string Of(string className, JsonElement config)
     {
-        "EulerDiscreteScheduler" => config.TryGetProperty("use_karras_sigmas", out JsonElement k) && k.ValueKind == JsonValueKind.True ? "euler_karras" : "euler",
-        "DDIMScheduler" => "ddim",
-        "LCMScheduler" => "lcm",
-        "DPMSolverMultistepScheduler" => config.TryGetProperty("use_karras_sigmas", out JsonElement k) && k.ValueKind == JsonValueKind.True ? "dpmpp_2m_karras" : "dpmpp_2m",
-        _ => throw new ArgumentException($"no sampler name for scheduler class '{className}'", nameof(className)),
-    };
+        bool karras = config.TryGetProperty("use_karras_sigmas", out JsonElement k) && k.ValueKind == JsonValueKind.True;
+        return className switch
+        {
+            "EulerDiscreteScheduler" => karras ? "euler_karras" : "euler",
+            "DDIMScheduler" => "ddim",
+            "LCMScheduler" => "lcm",
+            "DPMSolverMultistepScheduler" => karras ? "dpmpp_2m_karras" : "dpmpp_2m",
+            _ => throw new ArgumentException($"no sampler name for scheduler class '{className}'", nameof(className)),
+        };
+    }
 
     /// <summary>The class and config of sampler <paramref name="name"/> derived from the model's scheduler config.</summary>
     /// <exception cref="ArgumentException">an unknown name (the parameter named is "scheduler")</exception>

@@ -48,7 +48,7 @@ public sealed class GenerationService(RequestValidator validator, WorkQueues que
     {
         ServedModel? loaded = catalog.Get(m.Name);
         return new ModelDescription(m.Name, loaded is not null, ModelCatalog.DeviceName(m.Device), loaded?.DefaultSize, loaded?.DefaultSize,
-            m.DefaultSteps, m.DefaultGuidance, loaded?.SizeMultiple, m.Rewards, loaded?.Pipeline.DefaultScheduler, [.. Align.Schedulers.SchedulerChoice.Names]);
+            m.DefaultSteps, m.DefaultGuidance, loaded?.SizeMultiple, m.Rewards, loaded?.Pipeline.DefaultScheduler, Align.Schedulers.SchedulerChoice.Names);
     }).ToArray();
 
     private static string NewRequestId() => Guid.CreateVersion7().ToString("N");
