@@ -13,11 +13,12 @@ using Torch.NN;
 //        bench/models.sh --gpu-check [--device cuda:0] [--ref DIR]   (CUDA parity and ShapeWorld generation; see GpuCheck)
 //        bench/models.sh --alignment [--device cpu|cuda:0] [--steps 20]   (ReNO, A&E and best-of-n costs; see AlignmentBench)
 //        bench/models.sh --adapters [--device cpu|cuda:0] [--steps 20]    (LoRA unfused, several, fused; see AdapterBench)
+//        bench/models.sh --samplers [--device cpu|cuda:0]                 (request samplers: error vs a converged run, time; see SamplerBench)
 
 int threads = Environment.ProcessorCount;
 bool skipSd15 = false;
 string json = "artifacts/bench/models.json";
-bool gpuCheck = false, alignment = false, adapters = false;
+bool gpuCheck = false, alignment = false, adapters = false, samplers = false;
 int steps = 20;
 Device device = Device.CUDA(0);
 string? refOption = null;
@@ -31,6 +32,7 @@ for (int i = 0; i < args.Length; i++)
         case "--gpu-check": gpuCheck = true; break;
         case "--alignment": alignment = true; device = Device.CPU; break;
         case "--adapters": adapters = true; device = Device.CPU; break;
+        case "--samplers": samplers = true; device = Device.CPU; break;
         case "--steps": steps = int.Parse(args[++i]); break;
         case "--device": device = Device.Parse(args[++i]); break;
         case "--ref": refOption = args[++i]; break;
@@ -40,6 +42,7 @@ for (int i = 0; i < args.Length; i++)
 torch.NumThreads = threads;
 if (adapters) return AdapterBench.Run(Path.Combine(RepositoryRoot(), "models", "shapeworld"), device, steps);
 if (alignment) return AlignmentBench.Run(Path.Combine(RepositoryRoot(), "models", "shapeworld"), device, steps);
+if (samplers) return SamplerBench.Run(Path.Combine(RepositoryRoot(), "models", "shapeworld"), device);
 string refRoot = refOption ?? Path.Combine(RepositoryRoot(), "..", "shared", "ref");
 if (!Directory.Exists(refRoot)) throw new DirectoryNotFoundException($"reference models not found at {Path.GetFullPath(refRoot)} (--ref DIR)");
 if (gpuCheck) return GpuCheck.Run(refRoot, Path.Combine(RepositoryRoot(), "models", "shapeworld", "model"), device);
