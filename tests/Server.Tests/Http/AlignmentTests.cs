@@ -188,7 +188,12 @@ public sealed class AlignmentTests : IAsyncLifetime
 
         JsonElement reno = await Run(new { prompt = "a red circle", steps = 2, seed = 3, scheduler = "lcm", alignment = new { method = "reno", iterations = 2 } });
         JsonElement excite = await Run(new { prompt = "a red circle", steps = 3, seed = 3, scheduler = "euler_karras", alignment = new { method = "attend_excite" } });
+        // DPM-Solver++ keeps the previous step's x̂₀ in the graph that ReNO back-propagates through
+        JsonElement renoDpm = await Run(new { prompt = "a red circle", steps = 4, seed = 3, scheduler = "dpmpp_2m", alignment = new { method = "reno", iterations = 3 } });
         Assert.Equal(("lcm", 2), (reno.GetProperty("scheduler").GetString(), reno.GetProperty("alignment").GetProperty("iterations_run").GetInt32()));
+        Assert.Equal(("dpmpp_2m", 3), (renoDpm.GetProperty("scheduler").GetString(), renoDpm.GetProperty("alignment").GetProperty("iterations_run").GetInt32()));
+        double[] losses = [.. renoDpm.GetProperty("alignment").GetProperty("trace").EnumerateArray().Select(t => t.GetProperty("loss").GetDouble())];
+        Assert.True(losses.All(double.IsFinite) && losses.Distinct().Count() == 3, $"ReNO's iterations through DPM-Solver++ did not move the image: {string.Join(", ", losses)}");
         Assert.Equal("euler_karras", excite.GetProperty("scheduler").GetString());
     }
 }
