@@ -7,7 +7,7 @@ namespace Server.Tests.Peers;
 /// <summary>
 /// The web playground in headless Chromium (Debian's chromium, driven by playwright-core from Peers/playground/drive.js)
 /// against the real server process with an API key and an adapter store: load, key, generate, compare with the reward chart, a field error,
-/// history with a curl command run by real curl, a PNG download, an adapter with a weight, keyboard-only use and a phone-width screen.
+/// history with a curl command run by real curl, a PNG download, an adapter with a weight, a sampler, keyboard-only use and a phone-width screen.
 /// Screenshots go to artifacts/playground/.
 /// </summary>
 public sealed class PlaygroundTests
@@ -59,6 +59,7 @@ public sealed class PlaygroundTests
         Assert.DoesNotContain(key, curl);
         Assert.True(seen.GetProperty("phone").GetProperty("scroll").GetInt32() <= 390, line);
         Assert.Contains($"{adapter} v1 ×0.5", seen.GetProperty("adapters").GetProperty("meta").GetString());
+        Assert.Contains("· dpmpp_2m ·", seen.GetProperty("sampler").GetProperty("meta").GetString());
         foreach (string shot in new[] { "compare.png", "field-error.png", "keyboard-best-of-n.png", "phone.png" })
             Assert.True(new FileInfo(Path.Combine(artifacts, shot)) is { Exists: true, Length: > 1000 }, $"screenshot {shot} missing in {artifacts}");
     }

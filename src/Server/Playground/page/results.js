@@ -15,7 +15,7 @@ export function resultCard(title, response) {
   const unit = { best_of_n: 'candidates', reno: 'iterations', attend_excite: 'steps' }[method] ?? 'runs';
   const adapters = (response.adapters ?? []).map((a) => `${a.name} v${a.version} ×${a.weight}`).join(', ');
   meta.textContent = ` · seed ${image.seed} · ${method}${method === 'none' ? '' : `, ${iterations} ${unit}`}${adapters ? ` · ${adapters}` : ''}` +
-    ` · ${response.timings_ms.total.toFixed(0)} ms`;
+    ` · ${response.scheduler} · ${response.timings_ms.total.toFixed(0)} ms`;
   const scores = document.createElement('dl');
   scores.className = 'scores';
   for (const [name, value] of Object.entries(image.rewards)) {

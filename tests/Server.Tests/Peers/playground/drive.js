@@ -1,6 +1,7 @@
 // Drives the playground in headless Chromium (Debian's /usr/bin/chromium) with playwright-core against a running
 // server that needs an API key: load, key, generate, compare with a reward chart checked against the stream's events,
-// a field error, the history's curl run by real curl, a PNG download, keyboard-only use, and a phone-width screen.
+// a field error, the history's curl run by real curl, a PNG download, an adapter, a sampler, keyboard-only use, and a
+// phone-width screen.
 // Usage: node drive.js BASE_URL API_KEY ARTIFACTS_DIR ADAPTER (an adapter in the server's store).
 // Prints one JSON line of what it saw; exits 1 on the first failure.
 import assert from 'node:assert/strict';
@@ -163,6 +164,24 @@ try {
     assert.equal(sent.seed, 5);
     assert.notEqual(await page.locator('.result img').getAttribute('src'), plain, 'the adapter changed the image of the same seed');
     await page.getByLabel(`${adapter} (v1)`).uncheck();
+    return { meta };
+  });
+
+  await step('sampler', async () => {
+    // The generate step's request again with DPM-Solver++ 2M picked from the model's samplers, then the model's own again.
+    const plain = await page.locator('#history-list li', { hasText: '· generated ·' }).last().locator('img').getAttribute('src'); // the oldest
+    const options = await page.locator('#scheduler option').evaluateAll((os) => os.map((o) => o.value));
+    assert.deepEqual(options, ['', 'euler', 'euler_karras', 'ddim', 'lcm', 'dpmpp_2m', 'dpmpp_2m_karras'], 'the model list\'s samplers, after its own');
+    assert.match(await page.locator('#scheduler option').first().innerText(), /model's own \(euler\)/);
+    await page.getByLabel('Sampler').selectOption('dpmpp_2m');
+    await page.getByRole('button', { name: 'Generate' }).click();
+    await page.locator('.result img').waitFor();
+    const meta = await page.locator('.result figcaption').innerText();
+    assert.match(meta, /· dpmpp_2m ·/, `the card names the sampler that ran: ${meta}`);
+    const sent = JSON.parse(await page.locator('#history-list li pre.json').first().textContent());
+    assert.equal(sent.scheduler, 'dpmpp_2m');
+    assert.notEqual(await page.locator('.result img').getAttribute('src'), plain, 'another sampler, another image of the same seed');
+    await page.getByLabel('Sampler').selectOption('');
     return { meta };
   });
 
