@@ -14,7 +14,7 @@ public sealed class GenerateInput
     public int? Height { get; set; }
     public int? Steps { get; set; }
     public double? Guidance { get; set; }
-    /// <summary>A sampler in place of the model's own scheduler (euler, euler_karras, ddim, lcm).</summary>
+    /// <summary>A sampler in place of the model's own scheduler (one of <see cref="Align.Schedulers.SchedulerChoice.Names"/>).</summary>
     public string? Scheduler { get; set; }
     public long? Seed { get; set; }
     public int? NumImages { get; set; }
