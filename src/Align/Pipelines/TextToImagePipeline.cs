@@ -15,6 +15,7 @@ public sealed class TextToImagePipeline
 {
     private readonly JsonElement _schedulerConfig;
     private readonly string _schedulerClass;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string ClassName, JsonElement Config)> _derived = new();
 
     public TextToImagePipeline(StableDiffusionModel model, PromptCache? prompts = null, string? schedulerConfigPath = null)
     {
@@ -53,7 +54,7 @@ public sealed class TextToImagePipeline
     public IScheduler NewScheduler(string? choice = null)
     {
         if (choice is null || choice == DefaultScheduler) return SchedulerFactory.Create(_schedulerClass, _schedulerConfig, SchedulerSource);
-        (string className, JsonElement config) = SchedulerChoice.Configure(choice, _schedulerClass, _schedulerConfig);
+        (string className, JsonElement config) = _derived.GetOrAdd(choice, c => SchedulerChoice.Configure(c, _schedulerClass, _schedulerConfig));
         return SchedulerFactory.Create(className, config, $"{SchedulerSource} as scheduler '{choice}'");
     }
 
