@@ -21,18 +21,7 @@ public sealed class TextToImagePipeline
     {
         Model = model;
         Prompts = prompts;
-        string path = schedulerConfigPath ?? model.SchedulerConfigPath;
-        if (!File.Exists(path)) throw new ModelLoadException($"{path}: file not found");
-        try
-        {
-            _schedulerConfig = SchedulerConfigJson.Parse(File.ReadAllText(path));
-        }
-        catch (JsonException e)
-        {
-            throw new ModelLoadException($"{path}: not valid JSON: {e.Message}");
-        }
-        _schedulerClass = _schedulerConfig.TryGetProperty("_class_name", out JsonElement c) ? c.GetString() ?? "" : "";
-        SchedulerSource = path;
+        (_schedulerClass, _schedulerConfig, SchedulerSource) = SchedulerFactory.ReadConfig(schedulerConfigPath ?? model.SchedulerConfigPath);
         NewScheduler().Dispose(); // refuses an unsupported scheduler config now, not at the first request
         DefaultScheduler = SchedulerChoice.Of(_schedulerClass, _schedulerConfig);
     }
@@ -54,9 +43,28 @@ public sealed class TextToImagePipeline
     public IScheduler NewScheduler(string? choice = null)
     {
         if (choice is null || choice == DefaultScheduler) return SchedulerFactory.Create(_schedulerClass, _schedulerConfig, SchedulerSource);
-        (string className, JsonElement config) = _derived.GetOrAdd(choice, c => SchedulerChoice.Configure(c, _schedulerClass, _schedulerConfig));
-        return SchedulerFactory.Create(className, config, $"{SchedulerSource} as scheduler '{choice}'");
+        (string className, JsonElement config) = Derived(choice);
+        return SchedulerFactory.Create(className, config, SourceOf(choice));
     }
+
+    /// <summary>
+    /// Refuses a sampler this model cannot run: an unknown name (ArgumentException) or a config its class refuses
+    /// (ModelLoadException). Checked once per name; later checks and runs reuse the derived config.
+    /// </summary>
+    public void CheckScheduler(string choice)
+    {
+        if (choice != DefaultScheduler) Derived(choice);
+    }
+
+    // The sampler's class and config from the model's, built once and tried once (a config the class refuses is not kept).
+    private (string ClassName, JsonElement Config) Derived(string choice) => _derived.GetOrAdd(choice, c =>
+    {
+        (string className, JsonElement config) = SchedulerChoice.Configure(c, _schedulerClass, _schedulerConfig);
+        SchedulerFactory.Create(className, config, SourceOf(c)).Dispose();
+        return (className, config);
+    });
+
+    private string SourceOf(string choice) => $"{SchedulerSource} as scheduler '{choice}'";
 
     /// <summary>Whether a run at this guidance scale batches an unconditional pass (diffusers: guidance > 1 and no LCM guidance embedding).</summary>
     public bool UsesGuidance(double guidance) => guidance > 1.0 && Model.UNet.Config.TimeCondProjDim is null;
@@ -75,7 +83,7 @@ public sealed class TextToImagePipeline
         {
             try
             {
-                NewScheduler(r.Scheduler).Dispose();
+                CheckScheduler(r.Scheduler);
             }
             catch (ModelLoadException e)
             {

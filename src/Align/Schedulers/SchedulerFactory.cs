@@ -28,6 +28,16 @@ public static class SchedulerFactory
     /// <summary>Reads <paramref name="path"/>: a <c>scheduler_config.json</c>, or a folder holding one (a pipeline's <c>scheduler/</c>).</summary>
     public static IScheduler FromConfig(string path)
     {
+        (string className, JsonElement config, string file) = ReadConfig(path);
+        return Create(className, config, file);
+    }
+
+    /// <summary>
+    /// The diffusers class a <c>scheduler_config.json</c> (or a folder holding one) names, its config object, and the file
+    /// read; refuses a missing file, invalid JSON and a config without <c>_class_name</c>.
+    /// </summary>
+    public static (string ClassName, JsonElement Config, string File) ReadConfig(string path)
+    {
         if (Directory.Exists(path)) path = Path.Combine(path, ConfigFileName);
         if (!File.Exists(path)) throw new ModelLoadException($"{path}: file not found");
         JsonElement root;
@@ -42,7 +52,7 @@ public static class SchedulerFactory
         if (root.ValueKind != JsonValueKind.Object) throw new ModelLoadException($"{path}: expected a JSON object");
         if (!root.TryGetProperty("_class_name", out JsonElement name) || name.ValueKind != JsonValueKind.String)
             throw new ModelLoadException($"{path}: no _class_name saying which scheduler to build");
-        return Create(name.GetString()!, root, path);
+        return (name.GetString()!, root, path);
     }
 
     /// <summary>The scheduler of diffusers class <paramref name="className"/> from its config object; <paramref name="source"/> names it in errors.</summary>

@@ -94,7 +94,7 @@ public sealed class RequestValidator(ModelCatalog catalog, AdapterCatalog adapte
             throw ServiceException.Invalid("scheduler", $"unknown scheduler '{name}' (one of {string.Join(", ", Align.Schedulers.SchedulerChoice.Names)})");
         try
         {
-            model.Pipeline.NewScheduler(name).Dispose();
+            model.Pipeline.CheckScheduler(name);
         }
         catch (Align.Models.ModelLoadException e)
         {
