@@ -21,7 +21,8 @@ public sealed class DpmSolverMultistepScheduler : SchedulerBase
     public DpmSolverMultistepScheduler(DpmSolverMultistepConfig config) : base(config)
     {
         Config = config;
-        (_trainSigmas, _lambdas) = TrainSchedule(AlphasCumprodValues);
+        _trainSigmas = TrainSigmas(AlphasCumprodValues);
+        _lambdas = TrainLambdas(AlphasCumprodValues);
         _logSigmas = _trainSigmas.Select(NumPy.LogF).ToArray();
         _outputs = new Tensor?[config.SolverOrder];
         int n = config.NumTrainTimesteps;
@@ -168,12 +169,12 @@ public sealed class DpmSolverMultistepScheduler : SchedulerBase
         _lowerOrderNums = 0;
     }
 
-    private static (float[] Sigmas, float[] Lambdas) TrainSchedule(float[] alphasCumprod)
+    // λ = log √ᾱ − log √(1 − ᾱ) of each training timestep, in float32 as diffusers computes it with torch
+    private static float[] TrainLambdas(float[] alphasCumprod)
     {
         using var scope = torch.NewDisposeScope();
         using var noGrad = Autograd.NoGrad();
         Tensor ac = Tensor.FromArray(alphasCumprod);
-        Tensor lambdas = ac.Sqrt().Log() - (1.0 - ac).Sqrt().Log();
-        return (((1.0 - ac) / ac).Pow(0.5).ToArray<float>(), lambdas.ToArray<float>());
+        return (ac.Sqrt().Log() - (1.0 - ac).Sqrt().Log()).ToArray<float>();
     }
 }

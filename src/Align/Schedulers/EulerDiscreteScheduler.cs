@@ -108,15 +108,6 @@ public sealed class EulerDiscreteScheduler : SchedulerBase
         return (original + noise * sigma).MoveToOuterScope();
     }
 
-    // √((1 − ᾱ)/ᾱ) in float32, as diffusers computes it with torch
-    private static float[] TrainSigmas(float[] alphasCumprod)
-    {
-        using var scope = torch.NewDisposeScope();
-        using var noGrad = Autograd.NoGrad();
-        Tensor ac = Tensor.FromArray(alphasCumprod);
-        return ((1.0 - ac) / ac).Pow(0.5).ToArray<float>();
-    }
-
     // Timesteps by spacing: NumPy float64, stored as float32.
     private float[] Schedule(int steps)
     {

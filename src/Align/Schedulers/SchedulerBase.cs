@@ -115,6 +115,15 @@ public abstract class SchedulerBase : IScheduler
     {
     }
 
+    /// <summary>σ = √((1 − ᾱ)/ᾱ) of each training timestep, in float32 as diffusers computes it with torch.</summary>
+    protected static float[] TrainSigmas(float[] alphasCumprod)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = Autograd.NoGrad();
+        Tensor ac = Tensor.FromArray(alphasCumprod);
+        return ((1.0 - ac) / ac).Pow(0.5).ToArray<float>();
+    }
+
     /// <summary>A new tensor object for the same tensor (diffusers returns the very object; here each result has its own owner).</summary>
     protected static Tensor Share(Tensor t) => Alias.Call(t);
 
