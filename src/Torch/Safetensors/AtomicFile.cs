@@ -31,11 +31,7 @@ public static partial class AtomicFile
     }
 
     /// <summary>Writes <paramref name="bytes"/> as the whole content of <paramref name="path"/>, atomically.</summary>
-    public static void Write(string path, ReadOnlySpan<byte> bytes)
-    {
-        byte[] content = bytes.ToArray();
-        Write(path, stream => stream.Write(content));
-    }
+    public static void Write(string path, byte[] bytes) => Write(path, stream => stream.Write(bytes));
 
     // Makes the rename itself durable. Best effort: a failure here cannot leave a partial file behind.
     private static void SyncDirectory(string directory)

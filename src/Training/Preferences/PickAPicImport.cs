@@ -250,5 +250,4 @@ public static class PickAPicImport
     };
 
     private static string Show(object? value) => value is null ? "null" : Convert.ToString(value, CultureInfo.InvariantCulture)!;
-
 }
