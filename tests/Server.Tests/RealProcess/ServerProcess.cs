@@ -35,7 +35,31 @@ public sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <param name="settings">configuration as environment variables without the prefix, e.g. ("Server__Queue__Capacity", "2")</param>
+    /// <remarks>
+    /// A free port is only free until something else binds it: another test's server or Prometheus, or an outgoing
+    /// connection's ephemeral port, can take it between <see cref="FreePort"/> and the server's bind. A server that
+    /// exits because its address is in use is started again on fresh ports, a few times, before the failure counts.
+    /// </remarks>
     public static async Task<ServerProcess> StartAsync(params (string Key, string Value)[] settings)
+    {
+        const int attempts = 3;
+        for (int attempt = 1; ; attempt++)
+        {
+            ServerProcess server = Launch(settings);
+            try
+            {
+                await server.WaitReadyAsync(TimeSpan.FromSeconds(90));
+                return server;
+            }
+            catch (Exception e)
+            {
+                await server.DisposeAsync();
+                if (attempt == attempts || !server.LostItsPort(e)) throw;
+            }
+        }
+    }
+
+    private static ServerProcess Launch((string Key, string Value)[] settings)
     {
         int http = FreePort(), grpc = FreePort();
         var info = new ProcessStartInfo("dotnet", [ServerDll()])
@@ -55,17 +79,11 @@ public sealed class ServerProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => server.Append(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        try
-        {
-            await server.WaitReadyAsync(TimeSpan.FromSeconds(90));
-        }
-        catch
-        {
-            await server.DisposeAsync();
-            throw;
-        }
         return server;
     }
+
+    private bool LostItsPort(Exception failure) =>
+        failure is InvalidOperationException && Log.Contains("address already in use", StringComparison.OrdinalIgnoreCase);
 
     private void Append(string? line)
     {
