@@ -6,6 +6,7 @@ using Torch;
 using Training.Adapters;
 using Training.Draft;
 using Training.Loop;
+using Training.Rewards;
 
 namespace Training;
 
@@ -57,26 +58,21 @@ internal static class DraftCommand
             if (settings.Batch < 1) throw new ArgumentException($"--batch must be at least 1, got {settings.Batch}");
 
             RewardSpec[] specs = (result.GetValue(rewards) ?? []) is { Length: > 0 } given ? given.Select(RewardSpec.Parse).ToArray() : [DefaultReward(settings.Model)];
-            (RewardEnsemble ensemble, IReadOnlyList<IRewardModel> models) = RewardSpec.Load(specs, Device.Parse(settings.Device));
-            try
+            using LoadedRewards loaded = RewardSpec.Load(specs, Device.Parse(settings.Device), "draft");
+            RewardEnsemble ensemble = loaded.Ensemble;
+            ensemble.RequireDifferentiable("DRaFT");
+            var hyper = new Dictionary<string, object>
             {
-                var hyper = new Dictionary<string, object>
-                {
-                    ["sample_steps"] = draft.SampleSteps, ["k"] = draft.K, ["lv"] = draft.Lv, ["guidance"] = draft.Guidance,
-                    ["gradient_checkpointing"] = draft.GradientCheckpointing, ["kl"] = draft.KlWeight, ["lora_scale_decay"] = draft.LoraDecay,
-                    ["rewards"] = specs.ToDictionary(r => r.Name, r => r.Weight),
-                };
-                if (draft.Size is int s) hyper["size"] = s;
-                string trainingData = string.Create(CultureInfo.InvariantCulture,
-                    $"ShapeWorld train-split prompts (example stream seed {settings.Seed}), {settings.Batch} per step, sampled on-policy " +
-                    $"({draft.SampleSteps} steps, guidance {draft.Guidance}) and scored by {string.Join(" + ", specs.Select(r => $"{r.Weight}·{r.Name} ({Path.GetFullPath(r.Directory)})"))}");
-                ConsoleProgress.Run(progress => AdapterTrainer.Run(settings, "draft", trainingData, hyper,
-                    (model, adapter) => new DraftTask(new TextToImagePipeline(model), adapter, ensemble, draft, settings.Batch, unchecked((int)settings.Seed)), progress));
-            }
-            finally
-            {
-                foreach (IRewardModel m in models) m.Dispose();
-            }
+                ["sample_steps"] = draft.SampleSteps, ["k"] = draft.K, ["lv"] = draft.Lv, ["guidance"] = draft.Guidance,
+                ["gradient_checkpointing"] = draft.GradientCheckpointing, ["kl"] = draft.KlWeight, ["lora_scale_decay"] = draft.LoraDecay,
+                ["rewards"] = specs.ToDictionary(r => r.Name, r => r.Weight),
+            };
+            if (draft.Size is int s) hyper["size"] = s;
+            string trainingData = string.Create(CultureInfo.InvariantCulture,
+                $"ShapeWorld train-split prompts (example stream seed {settings.Seed}), {settings.Batch} per step, sampled on-policy " +
+                $"({draft.SampleSteps} steps, guidance {draft.Guidance}) and scored by {string.Join(" + ", specs.Select(r => $"{r.Weight}·{r.Name} ({Path.GetFullPath(r.Directory)})"))}");
+            ConsoleProgress.Run(progress => AdapterTrainer.Run(settings, "draft", trainingData, hyper,
+                (model, adapter) => new DraftTask(new TextToImagePipeline(model), adapter, ensemble, draft, settings.Batch, unchecked((int)settings.Seed)), progress));
             return 0;
         });
         return command;

@@ -4,6 +4,7 @@ using Align.Pipelines;
 using Align.Rewards;
 using Align.ShapeWorld;
 using Training.Adapters;
+using Training.Rewards;
 using Training.Evaluation;
 
 namespace Training;
@@ -14,7 +15,12 @@ internal static class EvalCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "diffusers model directory", Required = true };
-        var reward = new Option<string?>("--reward") { Description = "reward model directory (any layout RewardModels reads: the ShapeWorld CLIP, an image-text matching judge, ...) for the reward column and the methods' REWARD clip" };
+        var reward = new Option<string[]>("--reward")
+        {
+            Description = "reward model directory (any layout RewardModels reads: the ShapeWorld CLIP, a judge, shapeworld-soft-verifier, ...) " +
+                          "for the reward column and the methods' REWARD, as NAME=DIR:WEIGHT, NAME=DIR or DIR (weight 1); repeat for an ensemble (the weighted sum)",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var prompts = new Option<int>("--prompts") { Description = "prompts per category", DefaultValueFactory = _ => 50 };
         var seeds = new Option<int>("--seeds") { Description = "seeds (images) per prompt", DefaultValueFactory = _ => 4 };
         var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 20 };
@@ -32,11 +38,15 @@ internal static class EvalCommand
             Description = "base, attend_excite, best_of_n:N:REWARD, reno:ITERATIONS:REWARD or reno+best_of_n:ITERATIONS:N:REWARD (REWARD: reward, the --reward model, or verifier)",
             DefaultValueFactory = _ => "base",
         };
+        var shifts = new Option<string?>("--reward-shifts")
+        {
+            Description = "COPIES:MAX: the methods' REWARD scores each image as its mean over COPIES random shifts of up to MAX pixels (ShiftAugmentedReward); the reward column stays unshifted",
+        };
         var device = new Option<string>("--device") { Description = "cpu or cuda:N", DefaultValueFactory = _ => "cpu" };
         var adapters = new AdapterChoiceOption();
         var command = new Command("eval", "Evaluate a model on ShapeWorld: per-category verifier accuracy, mean CLIP reward, images/second")
         {
-            model, reward, prompts, seeds, steps, guidance, scheduler, split, output, threads, method, device, adapters.Option,
+            model, reward, prompts, seeds, steps, guidance, scheduler, split, output, threads, method, shifts, device, adapters.Option,
         };
         command.SetAction(result =>
         {
@@ -47,9 +57,14 @@ internal static class EvalCommand
             using StableDiffusionModel sd = StableDiffusionModel.Load(result.GetValue(model)!, target).Freeze();
             using ChosenAdapters applied = adapters.Load(result, sd);
             using var activation = sd.Adapters.Activate(applied.Items);
-            string? rewardDir = result.GetValue(reward);
-            using IRewardModel? rewardModel = rewardDir is null ? null : RewardModels.Freeze(RewardModels.Load(rewardDir, "reward", target));
-            EvalMethod evalMethod = EvalMethod.Parse(result.GetValue(method)!, rewardModel);
+            RewardSpec[] rewardSpecs = (result.GetValue(reward) ?? []).Select(RewardSpec.Parse).ToArray();
+            using LoadedRewards? loaded = rewardSpecs.Length > 0 ? RewardSpec.Load(rewardSpecs, target, "reward") : null;
+            // one reward is scored as itself; several as their weighted sum
+            IRewardModel? rewardModel = loaded is null ? null : loaded.Models.Count == 1 && rewardSpecs[0].Weight == 1 ? loaded.Models[0] : loaded.Ensemble;
+            string? shiftSpec = result.GetValue(shifts);
+            if (shiftSpec is not null && rewardModel is null) throw new ArgumentException("--reward-shifts needs a --reward to shift");
+            using IRewardModel? shifted = shiftSpec is null ? null : ShiftedReward(shiftSpec, rewardModel!);
+            EvalMethod evalMethod = EvalMethod.Parse(result.GetValue(method)!, shifted ?? rewardModel);
             var plan = new EvalPlan(result.GetValue(prompts), result.GetValue(seeds), result.GetValue(steps), result.GetValue(guidance), result.GetValue(split),
                 Scheduler: result.GetValue(scheduler));
             string? outDir = result.GetValue(output);
@@ -69,5 +84,13 @@ internal static class EvalCommand
             return 0;
         });
         return command;
+    }
+
+    private static ShiftAugmentedReward ShiftedReward(string spec, IRewardModel reward)
+    {
+        string[] p = spec.Split(':');
+        return p.Length == 2 && int.TryParse(p[0], out int copies) && int.TryParse(p[1], out int max)
+            ? new ShiftAugmentedReward(reward, copies, max)
+            : throw new ArgumentException($"--reward-shifts '{spec}': expected COPIES:MAX, e.g. 4:2");
     }
 }

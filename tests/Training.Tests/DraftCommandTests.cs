@@ -2,6 +2,7 @@ using System.Text.Json;
 using Align.Adapters;
 using Align.Pipelines;
 using Training.Draft;
+using Training.Rewards;
 
 namespace Training.Tests;
 

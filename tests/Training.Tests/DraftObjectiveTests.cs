@@ -5,6 +5,7 @@ using Align.Schedulers;
 using Torch;
 using Torch.Optim;
 using Training.Draft;
+using Training.Rewards;
 
 namespace Training.Tests;
 
@@ -18,8 +19,8 @@ public sealed class DraftObjectiveTests : IDisposable
     private readonly StableDiffusionModel _sd;
     private readonly TextToImagePipeline _pipeline;
     private readonly LoraAdapter _adapter;
-    private readonly RewardEnsemble _rewards;
-    private readonly IReadOnlyList<IRewardModel> _rewardModels;
+    private readonly LoadedRewards _loadedRewards;
+    private RewardEnsemble Rewards => _loadedRewards.Ensemble;
 
     public DraftObjectiveTests()
     {
@@ -31,12 +32,12 @@ public sealed class DraftObjectiveTests : IDisposable
         using var g = new Generator(6);
         using (Autograd.NoGrad())
             foreach (LoraLayer layer in _adapter.Layers.Values) layer.B.Normal_(0, 0.05, g);
-        (_rewards, _rewardModels) = RewardSpec.Load([RewardSpec.Parse(Shared.ReferenceModel("tiny-clip-reward"))], Device.CPU);
+        _loadedRewards = RewardSpec.Load([RewardSpec.Parse(Shared.ReferenceModel("tiny-clip-reward"))], Device.CPU, "draft");
     }
 
     public void Dispose()
     {
-        foreach (IRewardModel m in _rewardModels) m.Dispose();
+        _loadedRewards.Dispose();
         _adapter.Dispose();
         _sd.Dispose();
     }
@@ -56,7 +57,7 @@ public sealed class DraftObjectiveTests : IDisposable
     }
 
     private Tensor DraftGradient(DraftSettings settings, LoraAdapter? adapter = null) =>
-        Gradient(() => DraftObjective.Backward(_pipeline, adapter ?? _adapter, _rewards, [Prompt], [3], settings, new Generator(9)), adapter);
+        Gradient(() => DraftObjective.Backward(_pipeline, adapter ?? _adapter, Rewards, [Prompt], [3], settings, new Generator(9)), adapter);
 
     private static double RelativeDifference(Tensor a, Tensor b) => (a - b).Norm().ToDouble() / Math.Max(a.Norm().ToDouble(), 1e-30);
 
@@ -68,11 +69,11 @@ public sealed class DraftObjectiveTests : IDisposable
         foreach ((string component, Torch.NN.Module module) in _sd.Adapters.Components)
             foreach ((string name, Tensor p) in module.StateDict())
                 frozen[component + "." + name] = p.ToArray<float>();
-        var clip = (ClipScoreReward)_rewardModels[0];
+        var clip = (ClipScoreReward)_loadedRewards.Models[0];
         foreach ((string name, Tensor p) in clip.Model.StateDict()) frozen["reward." + name] = p.ToArray<float>();
         var lora = _adapter.StateDict().ToDictionary(kv => kv.Key, kv => kv.Value.ToArray<float>());
 
-        var task = new DraftTask(_pipeline, _adapter, _rewards, Settings(), batch: 2, promptSeed: 1);
+        var task = new DraftTask(_pipeline, _adapter, Rewards, Settings(), batch: 2, promptSeed: 1);
         using var optimizer = new SGD(task.TrainableParameters, lr: 0.1);
         optimizer.ZeroGrad();
         IReadOnlyDictionary<string, double> metrics = task.Step(0, new Random(4), new Generator(4));
@@ -139,7 +140,7 @@ public sealed class DraftObjectiveTests : IDisposable
             using (Autograd.EnableGrad())
             {
                 Tensor image = _pipeline.Decode(Denoise(Steps - 1, x.Detach(), Context())).Images;
-                (-_rewardModels[0].Score(image, [Prompt]).Mean()).Backward();
+                (-_loadedRewards.Models[0].Score(image, [Prompt]).Mean()).Backward();
             }
         }
     }
@@ -181,14 +182,14 @@ public sealed class DraftObjectiveTests : IDisposable
     {
         using var scope = torch.NewDisposeScope();
         DraftSettings withKl = Settings(k: 2, kl: 1.0);
-        IReadOnlyDictionary<string, double> metrics = DraftObjective.Backward(_pipeline, _adapter, _rewards, [Prompt], [3], withKl, new Generator(9));
+        IReadOnlyDictionary<string, double> metrics = DraftObjective.Backward(_pipeline, _adapter, Rewards, [Prompt], [3], withKl, new Generator(9));
         Assert.True(metrics["kl"] > 0, "the adapted model predicts what the base does although B ≠ 0");
         Assert.Equal(metrics["loss"], -metrics["reward"] + metrics["kl"], 1e-4);
 
         // With B = 0 the adapter is the base: no difference, no KL.
         using (Autograd.NoGrad())
             foreach (LoraLayer layer in _adapter.Layers.Values) layer.B.Zero_();
-        Assert.Equal(0.0, DraftObjective.Backward(_pipeline, _adapter, _rewards, [Prompt], [3], withKl, new Generator(9))["kl"]);
+        Assert.Equal(0.0, DraftObjective.Backward(_pipeline, _adapter, Rewards, [Prompt], [3], withKl, new Generator(9))["kl"]);
     }
 
     [Fact]

@@ -37,6 +37,30 @@ public class PretrainAndEvalTests
     }
 
     [Fact]
+    public void EvalScoresWithAWeightedEnsembleOfRewards()
+    {
+        string reward = Path.Combine(Path.GetDirectoryName(Shared.ShapeWorldModel)!, "reward");
+        string[] common = ["eval", "--model", Shared.ShapeWorldModel, "--prompts", "1", "--seeds", "1", "--steps", "1", "--threads", "1"];
+        (int exit, string one) = Run([.. common, "--reward", reward]);
+        Assert.True(exit == 0, one);
+        (exit, string two) = Run([.. common, "--reward", $"a={reward}:1", $"b={reward}:0.5"]);
+        Assert.True(exit == 0, two);
+        // the same images: the ensemble's mean reward is 1.5 times the single reward's
+        Assert.True(Math.Abs(1.5 * MeanReward(one) - MeanReward(two)) < 0.003, $"{one}\n{two}");
+
+        (exit, string shifted) = Run([.. common, "--reward", reward, "--method", "best_of_n:2:reward", "--reward-shifts", "2:1"]);
+        Assert.True(exit == 0, shifted);
+        (exit, string output) = Run([.. common, "--reward-shifts", "2:1"]);
+        Assert.True(exit != 0 && output.Contains("--reward-shifts needs a --reward"), output);
+        (exit, output) = Run([.. common, "--reward", reward, "--reward-shifts", "two"]);
+        Assert.True(exit != 0 && output.Contains("expected COPIES:MAX"), output);
+    }
+
+    private static double MeanReward(string evalOutput) =>
+        double.Parse(System.Text.RegularExpressions.Regex.Match(evalOutput, @"overall\s+\d+\s+\S+ %\s+(-?\d+\.\d+)").Groups[1].Value,
+            System.Globalization.CultureInfo.InvariantCulture);
+
+    [Fact]
     public void PretrainsResumesAndEvaluates()
     {
         string dir = Directory.CreateTempSubdirectory("pretrain").FullName;

@@ -39,8 +39,7 @@ public static class Reno
     public static RenoResult Optimize(TextToImagePipeline pipeline, TextToImageRequest request, RewardEnsemble rewards, RenoOptions options,
         Action<RenoIteration>? onIteration = null, CancellationToken cancel = default)
     {
-        if (!rewards.IsDifferentiable)
-            throw new ArgumentException($"ReNO needs differentiable rewards; not differentiable: {string.Join(", ", rewards.Members.Where(m => m.Weight != 0 && !m.Reward.IsDifferentiable).Select(m => m.Reward.Name))}");
+        rewards.RequireDifferentiable("ReNO");
         if (options.Iterations < 1) throw new ArgumentException($"iterations must be at least 1, got {options.Iterations}");
         var watch = Stopwatch.StartNew();
         using var scope = torch.NewDisposeScope();

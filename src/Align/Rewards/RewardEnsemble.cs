@@ -69,6 +69,15 @@ public sealed class RewardEnsemble : IRewardModel
     public IReadOnlyList<WeightedReward> Members => _members;
     public bool IsDifferentiable => _members.Where(m => m.Weight != 0).All(m => m.Reward.IsDifferentiable);
 
+    /// <summary>Refuses an ensemble a gradient cannot pass through, naming its members that are not differentiable.</summary>
+    /// <param name="method">who back-propagates the reward (e.g. "ReNO"), for the message</param>
+    /// <exception cref="ArgumentException">a member with a non-zero weight is not differentiable</exception>
+    public void RequireDifferentiable(string method)
+    {
+        string[] blocked = _members.Where(m => m.Weight != 0 && !m.Reward.IsDifferentiable).Select(m => m.Reward.Name).ToArray();
+        if (blocked.Length > 0) throw new ArgumentException($"{method} needs differentiable rewards; not differentiable: {string.Join(", ", blocked)}");
+    }
+
     /// <returns>[B] Σ weight · score over the members with non-zero weight</returns>
     public Tensor Score(Tensor images, IReadOnlyList<string> prompts)
     {

@@ -26,7 +26,7 @@ public static class DraftObjective
         IReadOnlyList<string> prompts, IReadOnlyList<long> seeds, DraftSettings s, Generator noise)
     {
         s.Validate();
-        if (!rewards.IsDifferentiable) throw new ArgumentException("DRaFT needs differentiable rewards");
+        rewards.RequireDifferentiable("DRaFT");
         if (prompts.Count != seeds.Count || prompts.Count == 0) throw new ArgumentException($"{prompts.Count} prompts and {seeds.Count} seeds: give one seed per prompt");
         StableDiffusionModel model = pipeline.Model;
         int size = s.Size ?? model.DefaultSize;

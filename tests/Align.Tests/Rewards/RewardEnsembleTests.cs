@@ -49,6 +49,7 @@ public class RewardEnsembleTests
 
         // The zero-weight member is not differentiable, but it is not optimised either.
         Assert.True(ensemble.IsDifferentiable);
+        ensemble.RequireDifferentiable("ReNO");
         ensemble.Score(images, prompts).Sum().Backward();
         // d/dpixel of (2·mean − 1.5·mean) = 0.5 / (3·8·8) for every pixel.
         Assert.All(Values(images.Grad!), g => Assert.Equal(0.5 / 192, g, 7));
@@ -59,6 +60,8 @@ public class RewardEnsembleTests
     {
         using var ensemble = new RewardEnsemble([new(new PixelMeanReward("clip", 1.0), 1.0), new(new PixelMeanReward("verifier", 1.0, differentiable: false), 0.1)]);
         Assert.False(ensemble.IsDifferentiable);
+        string message = Assert.Throws<ArgumentException>(() => ensemble.RequireDifferentiable("ReNO")).Message;
+        Assert.Equal("ReNO needs differentiable rewards; not differentiable: verifier", message);
     }
 
     [Fact]

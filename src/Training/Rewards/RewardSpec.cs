@@ -3,9 +3,9 @@ using Align.Models;
 using Align.Rewards;
 using Torch;
 
-namespace Training.Draft;
+namespace Training.Rewards;
 
-/// <summary>A reward of the training objective: its name (in metrics and metadata), its model directory, and its weight.</summary>
+/// <summary>A reward given on the command line (a training objective's, an evaluation's): its name (in metrics and metadata), its model directory, and its weight.</summary>
 public sealed record RewardSpec(string Name, string Directory, double Weight)
 {
     /// <summary>
@@ -31,20 +31,17 @@ public sealed record RewardSpec(string Name, string Directory, double Weight)
 
     /// <summary>
     /// Loads each reward model on <paramref name="device"/> in evaluation mode with its weights frozen (only the images
-    /// are differentiated), as one ensemble; the caller disposes the returned models.
+    /// are differentiated), as one ensemble named <paramref name="name"/>.
     /// </summary>
-    /// <exception cref="ArgumentException">a reward that is not differentiable, duplicated names, invalid weights</exception>
+    /// <exception cref="ArgumentException">duplicated names, invalid weights</exception>
     /// <exception cref="ModelLoadException">a directory that is not a reward model</exception>
-    public static (RewardEnsemble Ensemble, IReadOnlyList<IRewardModel> Models) Load(IReadOnlyList<RewardSpec> specs, Device device)
+    public static LoadedRewards Load(IReadOnlyList<RewardSpec> specs, Device device, string name)
     {
         var models = new List<IRewardModel>();
         try
         {
             foreach (RewardSpec spec in specs) models.Add(RewardModels.Freeze(RewardModels.Load(spec.Directory, spec.Name, device)));
-            var ensemble = new RewardEnsemble(models.Select((m, i) => new WeightedReward(m, specs[i].Weight)), "draft");
-            if (!ensemble.IsDifferentiable)
-                throw new ArgumentException($"DRaFT back-propagates the reward: not differentiable: {string.Join(", ", models.Where(m => !m.IsDifferentiable).Select(m => m.Name))}");
-            return (ensemble, models);
+            return new LoadedRewards(new RewardEnsemble(models.Select((m, i) => new WeightedReward(m, specs[i].Weight)), name), models);
         }
         catch
         {
