@@ -30,6 +30,7 @@ internal static class EvalCommand
             Description = $"sample with this instead of the model's own scheduler ({string.Join(", ", Align.Schedulers.SchedulerChoice.Names)})",
         };
         scheduler.AcceptOnlyFromAmong([.. Align.Schedulers.SchedulerChoice.Names]);
+        var categories = CategoryNames.NewOption("evaluate");
         var split = new Option<Split>("--split") { DefaultValueFactory = _ => Split.Eval };
         var output = new Option<string?>("--out") { Description = "writes eval.json and a PNG grid per category here" };
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 0 };
@@ -46,7 +47,7 @@ internal static class EvalCommand
         var adapters = new AdapterChoiceOption();
         var command = new Command("eval", "Evaluate a model on ShapeWorld: per-category verifier accuracy, mean CLIP reward, images/second")
         {
-            model, reward, prompts, seeds, steps, guidance, scheduler, split, output, threads, method, shifts, device, adapters.Option,
+            model, reward, prompts, seeds, steps, guidance, scheduler, categories, split, output, threads, method, shifts, device, adapters.Option,
         };
         command.SetAction(result =>
         {
@@ -66,6 +67,7 @@ internal static class EvalCommand
             using IRewardModel? shifted = shiftSpec is null ? null : ShiftedReward(shiftSpec, rewardModel!);
             EvalMethod evalMethod = EvalMethod.Parse(result.GetValue(method)!, shifted ?? rewardModel);
             var plan = new EvalPlan(result.GetValue(prompts), result.GetValue(seeds), result.GetValue(steps), result.GetValue(guidance), result.GetValue(split),
+                Categories: CategoryNames.From(result, categories),
                 Scheduler: result.GetValue(scheduler));
             string? outDir = result.GetValue(output);
             EvalResult r = new ShapeWorldEval(new TextToImagePipeline(sd, new PromptCache(sd.Prompts, 256)), rewardModel, evalMethod).Run(plan, outDir, o.WriteLine);

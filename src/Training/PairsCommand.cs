@@ -20,11 +20,7 @@ internal static class PairsCommand
         var seeds = new Option<int>("--seeds") { Description = "images per prompt", DefaultValueFactory = _ => 4 };
         var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 20 };
         var guidance = new Option<double>("--guidance") { DefaultValueFactory = _ => 5.0 };
-        var categories = new Option<string[]>("--categories")
-        {
-            Description = "categories to sample (default all): single_object two_objects counting colours position colour_attribution",
-            AllowMultipleArgumentsPerToken = true,
-        };
+        var categories = CategoryNames.NewOption("sample");
         var cross = new Option<bool>("--cross")
         {
             Description = "InstructEngine cross-validation pairs: a prompt x1 and a one-attribute contradiction x2, y1 passing x1 and failing x2, y2 the reverse; writes (x1, y1 ≻ y2) and (x2, y2 ≻ y1)",
@@ -48,7 +44,7 @@ internal static class PairsCommand
             Torch.torch.NumThreads = n > 0 ? n : Environment.ProcessorCount;
             TextWriter o = result.InvocationConfiguration.Output;
             var plan = new PairPlan(result.GetValue(prompts), result.GetValue(seeds), result.GetValue(steps), result.GetValue(guidance),
-                result.GetValue(categories) is { Length: > 0 } names ? names.Select(CategoryNames.Parse).ToArray() : null,
+                CategoryNames.From(result, categories),
                 result.GetValue(promptSeed), result.GetValue(firstSeed), result.GetValue(maxPairs), result.GetValue(margin), result.GetValue(cross));
             if (plan.Seeds < 1 || plan.PromptsPerCategory < 1) throw new ArgumentException("--seeds and --prompts-per-category must be at least 1");
             if (!plan.Cross && plan.Seeds < 2) throw new ArgumentException("--seeds must be at least 2: a pair needs two images of a prompt");

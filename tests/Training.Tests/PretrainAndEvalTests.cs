@@ -37,6 +37,21 @@ public class PretrainAndEvalTests
     }
 
     [Fact]
+    public void EvalCoversOnlyTheCategoriesAskedFor()
+    {
+        string[] common = ["eval", "--model", Shared.ShapeWorldModel, "--prompts", "1", "--seeds", "2", "--steps", "1", "--threads", "1"];
+        (int exit, string output) = Run([.. common, "--categories", "counting", "colour-attribution"]);
+        Assert.True(exit == 0, output);
+        Assert.Matches(@"overall\s+4\s", output);
+        Assert.Contains("counting", output);
+        Assert.Contains("colour attribution", output);
+        Assert.DoesNotContain("single object", output);
+
+        (exit, output) = Run([.. common, "--categories", "shading"]);
+        Assert.True(exit != 0 && output.Contains("unknown category 'shading'"), output);
+    }
+
+    [Fact]
     public void EvalScoresWithAWeightedEnsembleOfRewards()
     {
         string reward = Path.Combine(Path.GetDirectoryName(Shared.ShapeWorldModel)!, "reward");

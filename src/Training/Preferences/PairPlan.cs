@@ -28,20 +28,3 @@ public sealed record PairSummary(string Manifest, string Judge, IReadOnlyList<Ca
 {
     public int Pairs => Categories.Sum(c => c.Pairs);
 }
-
-/// <summary>Category names as the CLI takes them: the enum name or the human name, in any case, with '_' or '-' for spaces.</summary>
-public static class CategoryNames
-{
-    public static Category Parse(string text)
-    {
-        string wanted = Normalise(text);
-        foreach (Category c in Vocabulary.Categories)
-            if (Normalise(c.ToString()) == wanted || Normalise(Spec.CategoryName(c)) == wanted) return c;
-        throw new ArgumentException($"unknown category '{text}' (one of: {string.Join(", ", Vocabulary.Categories.Select(Slug))})");
-    }
-
-    /// <summary>"colour_attribution": for file names.</summary>
-    public static string Slug(Category c) => Spec.CategoryName(c).Replace(' ', '_');
-
-    private static string Normalise(string s) => new(s.ToLowerInvariant().Where(char.IsLetter).ToArray());
-}
