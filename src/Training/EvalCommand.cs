@@ -4,8 +4,8 @@ using Align.Pipelines;
 using Align.Rewards;
 using Align.ShapeWorld;
 using Training.Adapters;
-using Training.Rewards;
 using Training.Evaluation;
+using Training.Rewards;
 
 namespace Training;
 
