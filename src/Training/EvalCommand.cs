@@ -60,8 +60,7 @@ internal static class EvalCommand
             using var activation = sd.Adapters.Activate(applied.Items);
             RewardSpec[] rewardSpecs = (result.GetValue(reward) ?? []).Select(RewardSpec.Parse).ToArray();
             using LoadedRewards? loaded = rewardSpecs.Length > 0 ? RewardSpec.Load(rewardSpecs, target, "reward") : null;
-            // one reward is scored as itself; several as their weighted sum
-            IRewardModel? rewardModel = loaded is null ? null : loaded.Models.Count == 1 && rewardSpecs[0].Weight == 1 ? loaded.Models[0] : loaded.Ensemble;
+            IRewardModel? rewardModel = loaded?.Ensemble;
             string? shiftSpec = result.GetValue(shifts);
             if (shiftSpec is not null && rewardModel is null) throw new ArgumentException("--reward-shifts needs a --reward to shift");
             using IRewardModel? shifted = shiftSpec is null ? null : ShiftedReward(shiftSpec, rewardModel!);
