@@ -32,7 +32,6 @@ public class PrometheusScrapeTests
             }
 
             string target = server.HttpBase.Authority;
-            int prometheusPort = ServerProcess.FreePort();
             string config = Path.Combine(directory, "prometheus.yml");
             await File.WriteAllTextAsync(config, $"""
                 global:
@@ -43,7 +42,8 @@ public class PrometheusScrapeTests
                     static_configs:
                       - targets: ['{target}']
                 """);
-            prometheus = StartPrometheus(prometheusBinary, config, Path.Combine(directory, "data"), prometheusPort, prometheusLog);
+            int prometheusPort;
+            (prometheus, prometheusPort) = await StartPrometheusOnFreePort(prometheusBinary, config, Path.Combine(directory, "data"), prometheusLog);
             using var api = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{prometheusPort}") };
 
             string targets = await PollUntil(api, "/api/v1/targets", body => TargetHealth(body, target) == "up", prometheus, prometheusLog);
@@ -68,6 +68,29 @@ public class PrometheusScrapeTests
                 prometheus.Dispose();
             }
             Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Starts Prometheus on a port picked free and waits for /-/ready. The port can be taken between the pick and
+    /// Prometheus binding it; then it exits saying "address already in use" and starts again on another port (three tries).
+    /// </summary>
+    private static async Task<(Process Prometheus, int Port)> StartPrometheusOnFreePort(string binary, string config, string data, StringBuilder log)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            int port = ServerProcess.FreePort();
+            Process prometheus = StartPrometheus(binary, config, data, port, log);
+            using var api = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
+            await PollUntil(api, "/-/ready", _ => true, prometheus, log, failIfExited: false);
+            if (!prometheus.HasExited) return (prometheus, port);
+            await prometheus.WaitForExitAsync();
+            string said;
+            lock (log) said = log.ToString();
+            prometheus.Dispose();
+            if (attempt == 3 || !said.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+                Assert.Fail($"Prometheus exited before it was ready (attempt {attempt}, port {port}). Prometheus said:\n{said}");
+            lock (log) log.Clear();
         }
     }
 
@@ -96,7 +119,8 @@ public class PrometheusScrapeTests
     }
 
     /// <summary>GETs <paramref name="path"/> until <paramref name="done"/> holds for the body; fails after <see cref="Patience"/> with what it saw.</summary>
-    private static async Task<string> PollUntil(HttpClient api, string path, Func<string, bool> done, Process prometheus, StringBuilder log)
+    private static async Task<string> PollUntil(HttpClient api, string path, Func<string, bool> done, Process prometheus, StringBuilder log,
+        bool failIfExited = true)
     {
         var clock = Stopwatch.StartNew();
         string lastSeen = "(no answer yet)";
@@ -114,6 +138,7 @@ public class PrometheusScrapeTests
             }
             await Task.Delay(250);
         }
+        if (prometheus.HasExited && !failIfExited) return lastSeen;
         string prometheusOutput;
         lock (log) prometheusOutput = log.ToString();
         Assert.Fail($"Prometheus did not answer {path} as expected within {Patience.TotalSeconds} s " +
