@@ -44,7 +44,8 @@ public static class SceneSampler
         _ => ay - by > gap,
     };
 
-    private static SceneObject? Place(Shape shape, Colour colour, List<SceneObject> placed, Random random)
+    /// <summary>An object of the shape and colour at a random size and place apart from <paramref name="placed"/>; null after 100 tries.</summary>
+    public static SceneObject? Place(Shape shape, Colour colour, IReadOnlyList<SceneObject> placed, Random random)
     {
         for (int tries = 0; tries < 100; tries++)
         {
