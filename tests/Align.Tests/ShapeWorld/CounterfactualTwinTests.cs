@@ -4,10 +4,8 @@ namespace Align.Tests.ShapeWorld;
 
 public class CounterfactualTwinTests
 {
-    public static TheoryData<Category> AllCategories => new(Vocabulary.Categories);
-
     [Theory]
-    [MemberData(nameof(AllCategories))]
+    [MemberData(nameof(SpecSamplingTests.AllCategories), MemberType = typeof(SpecSamplingTests))]
     public void EveryTwinSatisfiesTheContradictionAndFailsTheSpec(Category category)
     {
         var random = new Random(5);
