@@ -3,15 +3,18 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Align.Rewards;
+using Align.Text;
 using Torch;
 
 namespace Training;
 
 /// <summary>
-/// <c>align-train ship-judge</c>: adds a judge trained by <c>train-itm</c> (a reward directory: CLIPModel files and its head)
-/// to a shipped ShapeWorld model directory as <c>judge/</c>, so a fresh server has a learnt reward that sees layout. The judge
-/// must load as a reward first; its files, loss curve and caption ranking are recorded in the model's manifest with their sha256.
-/// The new <c>judge/</c> is staged beside the old and swapped in, and the manifest is rewritten under another name and renamed.
+/// <c>align-train ship-judge</c>: adds a judge trained by <c>train-itm</c> (a reward directory: CLIP towers, tokenizer and a
+/// head) to a shipped ShapeWorld model directory as <c>judge/</c>, so a fresh server has a learnt reward that sees layout. The
+/// judge must load as a reward first; what loaded is saved anew, in the current layout (a FiLM judge saved with a whole
+/// CLIPModel ships its text tower alone). Its files, loss curve and caption ranking are recorded in the model's manifest with
+/// their sha256. The new <c>judge/</c> is staged beside the old and swapped in, and the manifest is rewritten under another
+/// name and renamed.
 /// </summary>
 internal static class ShipJudgeCommand
 {
@@ -37,15 +40,11 @@ internal static class ShipJudgeCommand
     {
         string manifestPath = Path.Combine(to, "manifest.json");
         if (!File.Exists(manifestPath)) throw new FileNotFoundException($"{manifestPath}: not a shipped model directory (no manifest.json)", manifestPath);
-        string kind;
-        using (var scope = torch.NewDisposeScope())
-        using (IRewardModel judge = RewardModels.Load(from, JudgeDirectory, Device.CPU))
-            kind = judge switch
-            {
-                FilmJudgeReward => "film",
-                ImageTextMatchingReward => "itm",
-                _ => throw new ArgumentException($"{from}: a {judge.GetType().Name}, not a judge trained by train-itm (no film_head/ or itm_head/)"),
-            };
+        using var scope = torch.NewDisposeScope();
+        using IRewardModel loaded = RewardModels.Load(from, JudgeDirectory, Device.CPU);
+        var judge = loaded as IMatchingJudge
+                    ?? throw new ArgumentException($"{from}: a {loaded.GetType().Name}, not a judge trained by train-itm (no film_head/ or itm_head/)");
+        string kind = judge is FilmJudgeReward ? "film" : "itm";
 
         var manifest = JsonNode.Parse(File.ReadAllText(manifestPath))!.AsObject();
         var files = manifest["files"]?.AsObject() ?? throw new InvalidDataException($"{manifestPath}: no \"files\"");
@@ -60,7 +59,8 @@ internal static class ShipJudgeCommand
         string curve = Path.Combine(trainDir, "loss.png"), shippedCurve = Path.Combine(to, "report", "judge-loss.png");
         try
         {
-            Copy(from, staging, skip: "train");
+            judge.SavePretrained(staging);
+            ClipTokenizer.CopyFiles(from, staging);
             foreach (string key in files.Select(f => f.Key).Where(k => k.StartsWith(JudgeDirectory + "/", StringComparison.Ordinal)).ToArray()) files.Remove(key);
             foreach (string f in Directory.GetFiles(staging, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
                 files[$"{JudgeDirectory}/{Path.GetRelativePath(staging, f).Replace(Path.DirectorySeparatorChar, '/')}"] = ShipCommand.Sha256(f);
@@ -84,12 +84,5 @@ internal static class ShipJudgeCommand
         }
         AtomicFile.Write(manifestPath, Encoding.UTF8.GetBytes(manifest.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n"));
         if (Directory.Exists(retired)) Directory.Delete(retired, true);
-    }
-
-    private static void Copy(string from, string to, string skip)
-    {
-        Directory.CreateDirectory(to);
-        foreach (string f in Directory.GetFiles(from)) File.Copy(f, Path.Combine(to, Path.GetFileName(f)));
-        foreach (string d in Directory.GetDirectories(from).Where(d => Path.GetFileName(d) != skip)) Copy(d, Path.Combine(to, Path.GetFileName(d)), skip);
     }
 }

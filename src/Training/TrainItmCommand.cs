@@ -12,8 +12,8 @@ namespace Training;
 
 /// <summary>
 /// <c>align-train train-itm</c>: trains an image-text matching judge (<see cref="ImageTextMatchingReward"/>, or with
-/// <c>--head film</c> a <see cref="FilmJudgeReward"/>) on ShapeWorld counterfactual twins, starting its towers from a CLIP
-/// reward, and reports how often it ranks a scene's caption above a one-attribute contradiction, beside the CLIP score of
+/// <c>--head film</c> a <see cref="FilmJudgeReward"/>, which takes the text tower alone) on ShapeWorld counterfactual twins,
+/// starting its towers from a CLIP reward, and reports how often it ranks a scene's caption above a one-attribute contradiction, beside the CLIP score of
 /// the towers it started from.
 /// </summary>
 internal static class TrainItmCommand
@@ -76,10 +76,10 @@ internal static class TrainItmCommand
             o.WriteLine($"caption ranking of the CLIP score: {clipRanking.Overall:P1} of {clipRanking.Scenes} scenes");
 
             var data = new ShapeWorldSource(seed: result.GetValue(seed), bothSplits: result.GetValue(bothSplits), categories: result.GetValue(categories));
-            ClipModel towers = ClipModel.FromPretrained(source);
-            using IMatchingJudge judge = film
-                ? new FilmJudgeReward(towers, FilmJudgeReward.NewHead(towers, data.ImageSize, result.GetValue(channels), blocks, result.GetValue(pooling)!), tokenizer)
-                : new ImageTextMatchingReward(towers, ImageTextMatchingReward.NewHead(towers, blocks), tokenizer);
+            using IMatchingJudge judge = film ? NewFilmJudge(ClipTextModel.FromPretrained(source)) : NewItmJudge(ClipModel.FromPretrained(source));
+            FilmJudgeReward NewFilmJudge(ClipTextModel text) =>
+                new(text, FilmJudgeReward.NewHead(text, data.ImageSize, result.GetValue(channels), blocks, result.GetValue(pooling)!), tokenizer);
+            ImageTextMatchingReward NewItmJudge(ClipModel towers) => new(towers, ImageTextMatchingReward.NewHead(towers, blocks), tokenizer);
             foreach (Torch.NN.Module m in judge.Modules) m.Train();
             GeneratedPairSource? judged = result.GetValue(generated) is { Length: > 0 } manifests ? new GeneratedPairSource(manifests, data.ImageSize) : null;
             if (judged is not null) o.WriteLine($"generated pairs: {judged.Count}");

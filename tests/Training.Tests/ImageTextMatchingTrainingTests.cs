@@ -13,6 +13,21 @@ public class ImageTextMatchingTrainingTests
 {
     private static string ShapeWorldReward => Path.Combine(Shared.RepositoryRoot, "models", "shapeworld", "reward");
 
+    // Judges started from the shipped ShapeWorld CLIP, as train-itm starts them (heads of random weights, seed 3).
+    private static FilmJudgeReward NewFilmJudge()
+    {
+        var text = ClipTextModel.FromPretrained(ShapeWorldReward);
+        torch.ManualSeed(3);
+        return new FilmJudgeReward(text, FilmJudgeReward.NewHead(text, imageSize: 64, channels: 16, blocks: 2), ClipTokenizer.FromDirectory(ShapeWorldReward));
+    }
+
+    private static ImageTextMatchingReward NewItmJudge()
+    {
+        var towers = ClipModel.FromPretrained(ShapeWorldReward);
+        torch.ManualSeed(3);
+        return new ImageTextMatchingReward(towers, ImageTextMatchingReward.NewHead(towers, layers: 1), ClipTokenizer.FromDirectory(ShapeWorldReward));
+    }
+
     // The ITM head on twins of every category; the FiLM head on left/right twins, the relation the ITM head never learnt.
     [Theory]
     [InlineData("itm")]
@@ -20,15 +35,11 @@ public class ImageTextMatchingTrainingTests
     public void TheLossTeachesTheHeadToTellTwinsApart(string head)
     {
         using var scope = torch.NewDisposeScope();
-        ClipModel towers = ClipModel.FromPretrained(ShapeWorldReward);
-        torch.ManualSeed(3);
-        var tokenizer = ClipTokenizer.FromDirectory(ShapeWorldReward);
-        using IMatchingJudge judge = head == "film"
-            ? new FilmJudgeReward(towers, FilmJudgeReward.NewHead(towers, imageSize: 64, channels: 16, blocks: 2), tokenizer)
-            : new ImageTextMatchingReward(towers, ImageTextMatchingReward.NewHead(towers, layers: 1), tokenizer);
+        using IMatchingJudge judge = head == "film" ? NewFilmJudge() : NewItmJudge();
         var source = head == "film" ? new ShapeWorldSource(seed: 2, categories: [Align.ShapeWorld.Category.Position]) : new ShapeWorldSource(seed: 2);
         var task = new ImageTextMatchingTask(judge, source, pairs: 4, maxNoise: 0);
-        float[] vision = towers.vision_model.Parameters().First().ToArray<float>();
+        const string textWeight = "text_model.encoder.layers.0.mlp.fc1.weight"; // the same key in CLIPModel and CLIPTextModel
+        float[] before = judge.Modules[0].StateDict()[textWeight].ToArray<float>();
         using var optimizer = new AdamW(task.TrainableParameters.ToArray(), lr: 3e-4);
         IReadOnlyDictionary<string, double> first = null!, last = null!;
         for (int step = 0; step < 80; step++)
@@ -44,9 +55,10 @@ public class ImageTextMatchingTrainingTests
         Assert.InRange(first["loss"], 0.5, 0.9); // an untrained head: about log 2
         Assert.True(last["loss"] < 0.2, $"loss {first["loss"]:F3} → {last["loss"]:F3} after 80 steps on one batch");
         Assert.Equal(1.0, last["ranked"]);
-        Assert.All(judge.TrainableModules.SelectMany(m => m.Parameters()), p => Assert.True(p.RequiresGrad));
-        // the FiLM judge reads pixels itself: the vision tower is not its to train
-        Assert.Equal(head == "itm", !vision.AsSpan().SequenceEqual(towers.vision_model.Parameters().First().ToArray<float>()));
+        Assert.All(judge.Modules.SelectMany(m => m.Parameters()), p => Assert.True(p.RequiresGrad));
+        // the towers learn with the head (the FiLM judge's are the text tower alone: it reads pixels itself)
+        Assert.False(before.AsSpan().SequenceEqual(judge.Modules[0].StateDict()[textWeight].ToArray<float>()));
+        Assert.Equal(head == "itm", judge.Modules[0].StateDict().Any(kv => kv.Key.StartsWith("vision_model.", StringComparison.Ordinal)));
     }
 
     [Fact]
@@ -66,9 +78,7 @@ public class ImageTextMatchingTrainingTests
             Align.ShapeWorld.RgbImage.FromPng(File.ReadAllBytes(Path.Combine(dir, p.Chosen))).ToTensor().Sub(chosen.Select(0, 0)).Abs().Max().ToDouble() < 1e-6);
         Assert.True((Align.ShapeWorld.RgbImage.FromPng(File.ReadAllBytes(Path.Combine(dir, first.Rejected))).ToTensor() - rejected.Select(0, 0)).Abs().Max().ToDouble() < 1e-6);
 
-        ClipModel towers = ClipModel.FromPretrained(ShapeWorldReward);
-        torch.ManualSeed(3);
-        using var judge = new FilmJudgeReward(towers, FilmJudgeReward.NewHead(towers, imageSize: 64, channels: 16, blocks: 2), ClipTokenizer.FromDirectory(ShapeWorldReward));
+        using FilmJudgeReward judge = NewFilmJudge();
         var task = new ImageTextMatchingTask(judge, new ShapeWorldSource(seed: 2), pairs: 2, maxNoise: 0, generated: generated, generatedPairs: 4);
         var none = Assert.Throws<ArgumentOutOfRangeException>(() => new ImageTextMatchingTask(judge, new ShapeWorldSource(seed: 2), pairs: 2, generated: generated));
         Assert.Contains("at least one", none.Message);

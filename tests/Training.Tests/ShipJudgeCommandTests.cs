@@ -58,6 +58,35 @@ public sealed class ShipJudgeCommandTests : IDisposable
     }
 
     [Fact]
+    public void AFilmJudgeSavedWithTheWholeClipModelShipsItsTextTowerAloneAndScoresAlike()
+    {
+        // as judges were saved before they dropped the vision tower: the CLIPModel directory with the head beside it
+        string judge = Path.Combine(_dir, "film");
+        (int exit, string output) = TestFiles.AlignTrain("train-itm", "--from", ShapeWorldReward, "--out", judge, "--steps", "1", "--pairs", "2",
+            "--head", "film", "--layers", "1", "--channels", "8");
+        Assert.True(exit == 0, output);
+        string older = Path.Combine(_dir, "older");
+        Directory.CreateDirectory(older);
+        foreach (string file in Directory.GetFiles(ShapeWorldReward)) File.Copy(file, Path.Combine(older, Path.GetFileName(file)));
+        Directory.CreateDirectory(Path.Combine(older, FilmJudgeReward.HeadDirectory));
+        foreach (string file in Directory.GetFiles(Path.Combine(judge, FilmJudgeReward.HeadDirectory)))
+            File.Copy(file, Path.Combine(older, FilmJudgeReward.HeadDirectory, Path.GetFileName(file)));
+        string to = Shipped();
+        (exit, output) = AlignTrain.Run("ship-judge", "--from", older, "--to", to);
+        Assert.True(exit == 0, output);
+
+        string shipped = Path.Combine(to, "judge");
+        Assert.DoesNotContain("vision_config", File.ReadAllText(Path.Combine(shipped, "config.json")));
+        Assert.True(new FileInfo(Path.Combine(shipped, "model.safetensors")).Length < new FileInfo(Path.Combine(older, "model.safetensors")).Length);
+        using var scope = torch.NewDisposeScope();
+        using IRewardModel before = RewardModels.Load(older, "judge", Device.CPU), after = RewardModels.Load(shipped, "judge", Device.CPU);
+        Tensor images = torch.Rand([2, 3, 64, 64], new Generator(3));
+        string[] prompts = ["a red circle", "a blue square left of a green triangle"];
+        using (Autograd.NoGrad())
+            Assert.Equal(before.Score(images, prompts).ToArray<float>(), after.Score(images, prompts).ToArray<float>());
+    }
+
+    [Fact]
     public void ARewardThatIsNotAJudgeIsRefusedAndTheShippedDirectoryIsUnchanged()
     {
         string to = Shipped();

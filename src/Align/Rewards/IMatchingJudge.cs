@@ -18,29 +18,27 @@ public interface IMatchingJudge : IRewardModel
 
     /// <summary>Writes the judge as a reward model directory <see cref="RewardModels.Load"/> reads (tokenizer files are the caller's to copy).</summary>
     void SavePretrained(string directory);
-
-    /// <summary>The weights training updates (all of <see cref="IRewardModel.Modules"/> unless a judge leaves some unused).</summary>
-    IReadOnlyList<Torch.NN.Module> TrainableModules => Modules;
 }
 
-/// <summary>Reading a judge stored as a CLIPModel directory (the towers, the tokenizer) with its head in a subdirectory.</summary>
+/// <summary>Reading a judge stored as a CLIP directory (the towers it uses, the tokenizer) with its head in a subdirectory.</summary>
 internal static class ClipJudgeDirectory
 {
     /// <param name="make">builds the judge, throwing where the head does not fit the towers</param>
     /// <remarks>What was read is disposed when a later part fails.</remarks>
-    public static TJudge Load<THead, TJudge>(string directory, string headDirectory, Func<string, THead> readHead,
-        Func<Models.Clip.ClipModel, THead, Text.ClipTokenizer, TJudge> make) where THead : Torch.NN.Module
+    public static TJudge Load<TTowers, THead, TJudge>(string directory, string headDirectory, Func<string, TTowers> readTowers,
+        Func<string, THead> readHead, Func<TTowers, THead, Text.ClipTokenizer, TJudge> make)
+        where TTowers : Torch.NN.Module where THead : Torch.NN.Module
     {
         THead head = readHead(Path.Combine(directory, headDirectory));
-        Models.Clip.ClipModel? clip = null;
+        TTowers? towers = null;
         try
         {
-            clip = Models.Clip.ClipModel.FromPretrained(directory);
-            return make(clip, head, Text.ClipTokenizer.FromDirectory(directory));
+            towers = readTowers(directory);
+            return make(towers, head, Text.ClipTokenizer.FromDirectory(directory));
         }
         catch
         {
-            clip?.Dispose();
+            towers?.Dispose();
             head.Dispose();
             throw;
         }

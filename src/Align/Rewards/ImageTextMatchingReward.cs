@@ -24,7 +24,7 @@ public sealed class ImageTextMatchingReward(ClipModel clip, ImageTextMatchingHea
     public bool IsDifferentiable => true;
 
     public static ImageTextMatchingReward FromPretrained(string directory, string name = "itm") =>
-        ClipJudgeDirectory.Load(directory, HeadDirectory, ImageTextMatchingHead.FromPretrained,
+        ClipJudgeDirectory.Load(directory, HeadDirectory, ClipModel.FromPretrained, ImageTextMatchingHead.FromPretrained,
             (clip, head, tokenizer) => new ImageTextMatchingReward(Checked(clip, head, directory), head, tokenizer, name));
 
     /// <summary>A new head of <paramref name="layers"/> blocks, sized to the towers (for training one).</summary>

@@ -26,7 +26,7 @@ public sealed class ImageTextMatchingTask(IMatchingJudge judge, IHardNegativeSou
 
     public string Name => "itm";
     public Module Model => _modules;
-    public IEnumerable<Tensor> TrainableParameters => judge.TrainableModules.SelectMany(m => m.Parameters());
+    public IEnumerable<Tensor> TrainableParameters => judge.Modules.SelectMany(m => m.Parameters());
 
     public IReadOnlyDictionary<string, double> Step(int step, Random random, Generator generator)
     {

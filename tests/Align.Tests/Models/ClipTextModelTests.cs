@@ -34,6 +34,31 @@ public class ClipTextModelTests
     }
 
     [Fact]
+    public void ReadsTheTextTowerOfAWholeClipModelDirectoryAsTransformersDoes()
+    {
+        // transformers' CLIPTextModel.from_pretrained on a CLIPModel checkpoint: its text_config, and of its weights the
+        // text tower's (the vision tower, the projections and the temperature are left unread)
+        using var scope = torch.NewDisposeScope();
+        string dir = Reference.Model("tiny-clip-reward");
+        Assert.Contains("vision_config", File.ReadAllText(Path.Combine(dir, "config.json")));
+        using ClipTextModel encoder = ClipTextModel.FromPretrained(dir);
+        Assert.Null(encoder.text_projection);
+        Assert.DoesNotContain(encoder.StateDict(), kv => !kv.Key.StartsWith("text_model.", StringComparison.Ordinal));
+        using SafetensorsFile refs = Reference.Open("tiny-clip-reward.safetensors");
+        using var noGrad = Autograd.NoGrad();
+        (Tensor last, _, _) = encoder.text_model.Forward(refs.Load("text.input_ids"), refs.Load("text.attention_mask"));
+        Reference.AssertClose(refs.Load("text.last_hidden_state"), last, "text last_hidden_state");
+
+        // saved, it is a text-encoder directory, which reads back to the same weights
+        string saved = Directory.CreateTempSubdirectory("te").FullName;
+        encoder.SavePretrained(saved);
+        Assert.DoesNotContain("vision_config", File.ReadAllText(Path.Combine(saved, "config.json")));
+        using ClipTextModel reloaded = ClipTextModel.FromPretrained(saved);
+        (Tensor again, _, _) = reloaded.text_model.Forward(refs.Load("text.input_ids"), refs.Load("text.attention_mask"));
+        Assert.Equal(last.ToArray<float>(), again.ToArray<float>());
+    }
+
+    [Fact]
     public void RenamedWeightIsNamedInTheError()
     {
         string dir = Directory.CreateTempSubdirectory("te").FullName;

@@ -1,6 +1,7 @@
 using Align.Models;
 using Align.Models.Clip;
 using Align.Rewards;
+using Align.Text;
 using Torch;
 
 namespace Align.Tests.Rewards;
@@ -8,11 +9,27 @@ namespace Align.Tests.Rewards;
 /// <summary>The FiLM judge: its directory layout, what its score is, what it is differentiable in, and what it refuses.</summary>
 public class FilmJudgeRewardTests
 {
-    /// <summary>The tiny CLIP's directory (towers and tokenizer) plus a FiLM head of random weights in <c>film_head/</c>.</summary>
-    private static string WriteDirectory(Func<ClipModel, FilmConfig>? config = null) =>
-        MatchingJudgeChecks.WriteDirectory(FilmJudgeReward.HeadDirectory,
-            clip => config is null ? FilmJudgeReward.NewHead(clip, imageSize: 32, channels: 8, blocks: 2) : new FilmHead(config(clip)),
-            (head, dir) => ((FilmHead)head).SavePretrained(dir));
+    /// <summary>
+    /// A judge directory: the tiny CLIP's text tower and tokenizer (or, <paramref name="wholeClip"/>, its whole CLIPModel
+    /// directory, as judges were saved before) plus a FiLM head of random weights (seed 11) in <c>film_head/</c>.
+    /// </summary>
+    private static string WriteDirectory(Func<ClipTextModel, FilmConfig>? config = null, bool wholeClip = false)
+    {
+        string dir = Directory.CreateTempSubdirectory("film").FullName;
+        string source = Reference.Model("tiny-clip-reward");
+        using var text = ClipTextModel.FromPretrained(source);
+        if (wholeClip)
+            foreach (string file in Directory.GetFiles(source)) File.Copy(file, Path.Combine(dir, Path.GetFileName(file)));
+        else
+        {
+            text.SavePretrained(dir);
+            ClipTokenizer.CopyFiles(source, dir);
+        }
+        torch.ManualSeed(11);
+        using FilmHead head = config is null ? FilmJudgeReward.NewHead(text, imageSize: 32, channels: 8, blocks: 2) : new FilmHead(config(text));
+        head.SavePretrained(Path.Combine(dir, FilmJudgeReward.HeadDirectory));
+        return dir;
+    }
 
     [Fact]
     public void LoadsByItsLayoutAndScoresTheLogProbabilityOfAMatch()
@@ -21,6 +38,23 @@ public class FilmJudgeRewardTests
         var judge = Assert.IsType<FilmJudgeReward>(loaded);
         Assert.Equal("shapeworld-film", judge.Name);
         MatchingJudgeChecks.ScoresTheLogProbabilityOfAMatch(judge);
+    }
+
+    [Fact]
+    public void AJudgeSavedWithTheWholeClipModelReadsItsTextTowerAndSavesThatAlone()
+    {
+        using var scope = torch.NewDisposeScope();
+        string whole = WriteDirectory(wholeClip: true);
+        using FilmJudgeReward older = FilmJudgeReward.FromPretrained(whole), current = FilmJudgeReward.FromPretrained(WriteDirectory());
+        Tensor images = torch.Rand([2, 3, 32, 32], new Generator(4));
+        string[] prompts = ["a red circle", "two blue squares"];
+        using (Autograd.NoGrad())
+            Assert.Equal(current.Score(images, prompts).ToArray<float>(), older.Score(images, prompts).ToArray<float>());
+
+        string resaved = Directory.CreateTempSubdirectory("film").FullName;
+        older.SavePretrained(resaved);
+        Assert.DoesNotContain("vision_config", File.ReadAllText(Path.Combine(resaved, "config.json")));
+        Assert.True(new FileInfo(Path.Combine(resaved, "model.safetensors")).Length < new FileInfo(Path.Combine(whole, "model.safetensors")).Length);
     }
 
     [Fact]
@@ -46,7 +80,7 @@ public class FilmJudgeRewardTests
     [Fact]
     public void AHeadSizedForAnotherTextTowerIsRefusedNamingTheSizes()
     {
-        string dir = WriteDirectory(clip => new FilmConfig { TextSize = clip.TextConfig.HiddenSize + 1, ImageSize = 32, Channels = 8, NumBlocks = 1 });
+        string dir = WriteDirectory(text => new FilmConfig { TextSize = text.Config.HiddenSize + 1, ImageSize = 32, Channels = 8, NumBlocks = 1 });
         var e = Assert.Throws<ModelLoadException>(() => RewardModels.Load(dir, "x", Device.CPU));
         Assert.Contains(FilmJudgeReward.HeadDirectory, e.Message);
         Assert.Contains("text embedding of", e.Message);
@@ -55,7 +89,7 @@ public class FilmJudgeRewardTests
     [Fact]
     public void PoolingIsReadFromTheConfigAndMaxWhereItIsNotSaid()
     {
-        string dir = WriteDirectory(clip => new FilmConfig { TextSize = clip.TextConfig.HiddenSize, ImageSize = 32, Channels = 8, NumBlocks = 1, Pooling = "max+mean" });
+        string dir = WriteDirectory(text => new FilmConfig { TextSize = text.Config.HiddenSize, ImageSize = 32, Channels = 8, NumBlocks = 1, Pooling = "max+mean" });
         using (var scope = torch.NewDisposeScope())
         using (var judge = (FilmJudgeReward)RewardModels.Load(dir, "x", Device.CPU))
         {
@@ -64,7 +98,7 @@ public class FilmJudgeRewardTests
             Assert.Equal([2L], judge.Score(torch.Rand([2, 3, 32, 32], new Generator(1)), ["a cat", "two cats"]).Shape);
         }
         // A config written before pooling was configurable has no such key: FiLM's max-pool.
-        string older = WithoutPooling(WriteDirectory(clip => new FilmConfig { TextSize = clip.TextConfig.HiddenSize, ImageSize = 32, Channels = 8, NumBlocks = 1, Pooling = "max+mean" }));
+        string older = WithoutPooling(WriteDirectory(text => new FilmConfig { TextSize = text.Config.HiddenSize, ImageSize = 32, Channels = 8, NumBlocks = 1, Pooling = "max+mean" }));
         // (its weights were saved for max+mean: the classifier's first layer no longer fits, and loading says so)
         Assert.Throws<ModelLoadException>(() => RewardModels.Load(older, "x", Device.CPU));
         using (var judge = (FilmJudgeReward)RewardModels.Load(WithoutPooling(WriteDirectory()), "x", Device.CPU))

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Align.Models.Clip;
@@ -21,9 +22,13 @@ public sealed record ClipTextConfig
     [JsonIgnore]
     public string Source { get; init; } = "config";
 
+    /// <summary>Reads a CLIPTextConfig, or the <c>text_config</c> of a whole CLIPModel's config, as transformers'
+    /// <c>CLIPTextConfig.from_pretrained</c> does.</summary>
     public static ClipTextConfig Load(string path)
     {
-        ClipTextConfig c = ConfigFile.Read<ClipTextConfig>(path) with { Source = path };
+        JsonElement root = ConfigFile.Read<JsonElement>(path);
+        JsonElement text = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("text_config", out JsonElement nested) ? nested : root;
+        ClipTextConfig c = ConfigFile.Parse<ClipTextConfig>(text, path) with { Source = path };
         if (c.HiddenSize % c.NumAttentionHeads != 0)
             throw new ModelLoadException($"{path}: hidden_size {c.HiddenSize} is not divisible by num_attention_heads {c.NumAttentionHeads}");
         return c;

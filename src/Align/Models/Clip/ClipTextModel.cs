@@ -97,10 +97,16 @@ public sealed class ClipTextModel : Module
         if (projection) text_projection = RegisterModule("text_projection", new Linear(config.HiddenSize, config.ProjectionDim, bias: false));
     }
 
-    /// <summary>Loads a transformers text-encoder directory (<c>config.json</c>, <c>model.safetensors</c>).</summary>
+    /// <summary>Loads a transformers text-encoder directory (<c>config.json</c>, <c>model.safetensors</c>), or the text tower
+    /// of a whole CLIPModel directory, as transformers' <c>CLIPTextModel.from_pretrained</c> does.</summary>
     public static ClipTextModel FromPretrained(string directory) =>
         Pretrained.Load(directory, "model", d => new ClipTextModel(ClipTextConfig.Load(Path.Combine(d, "config.json"))),
-            key => key.EndsWith("position_ids", StringComparison.Ordinal));
+            key => key.EndsWith("position_ids", StringComparison.Ordinal) || IsOtherPartOfClipModel(key));
+
+    // What a CLIPModel checkpoint holds beside the text tower; a projection the text model has is expected, never ignored.
+    private static bool IsOtherPartOfClipModel(string key) =>
+        key.StartsWith("vision_model.", StringComparison.Ordinal) || key.StartsWith("visual_projection.", StringComparison.Ordinal)
+        || key.StartsWith("text_projection.", StringComparison.Ordinal) || key == "logit_scale";
 
     /// <summary>Writes a transformers text-encoder directory that <see cref="FromPretrained"/> (and transformers) read back.</summary>
     public void SavePretrained(string directory, DType? dtype = null) =>
