@@ -97,11 +97,11 @@ public abstract class GrpcClientTests(RealServerFixture fixture, GrpcPeerClient 
         Assert.Equal("queued", events[0]);
         Assert.Contains("progress", events);
         Assert.DoesNotContain("result", events);
-        // The cancelled request (100 steps at 128x128) takes about 10 s on this machine's CPU: had it kept its worker,
-        // the next request would have waited for it.
+        // The cancelled request (100 steps at 128x128) takes about 10 s on this machine's CPU, longer on a loaded one: had it
+        // kept the device, the next request would have waited in the queue for it (its own time is no measure of that).
         JsonElement after = r.GetProperty("after");
         Assert.True(Code(after) == "OK", r.ToString());
-        Assert.True(after.GetProperty("seconds").GetDouble() < 5, r.ToString());
+        Assert.True(after.GetProperty("queue_ms").GetDouble() < 2000, r.ToString());
         Assert.True(await ServerMetricsScrape.RequestsAsync(Server.HttpBase, "grpc", "/align.v1.GenerationService/GenerateStream", "CANCELLED") > cancelledBefore,
             "the server did not count the stream as cancelled");
     }

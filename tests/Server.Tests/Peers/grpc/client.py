@@ -146,7 +146,7 @@ def scenario_cancel():
     out["events"] = events
     start = time.monotonic()
     after = call(lambda: response(generate(pb.GenerateRequest(prompt="a red circle", steps=4), timeout=60)))
-    out["after"] = {"code": after["code"], "seconds": time.monotonic() - start}
+    out["after"] = {"code": after["code"], "seconds": time.monotonic() - start, "queue_ms": after.get("timings_ms", {}).get("queue")}
     return out
 
 

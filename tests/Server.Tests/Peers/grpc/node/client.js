@@ -93,7 +93,7 @@ const scenarios = {
     const r = await readStream(call, (m, c) => { if (m.event === 'progress') c.cancel(); });
     const start = Date.now();
     const after = await generate({ prompt: 'a red circle', steps: 4 }, deadline(60));
-    return { code: r.code, details: r.details, events: r.messages.map((m) => m.event), after: { code: after.code, seconds: (Date.now() - start) / 1000 } };
+    return { code: r.code, details: r.details, events: r.messages.map((m) => m.event), after: { code: after.code, seconds: (Date.now() - start) / 1000, queue_ms: after.timings_ms ? after.timings_ms.queue : null } };
   },
 
   // the same seed with the model's own sampler, naming it, DDIM instead, and a sampler the server does not have
