@@ -42,11 +42,7 @@ public sealed class FilmJudgeReward(ClipTextModel text, FilmHead head, ClipToken
     }
 
     /// <returns>[B] log σ(match logit)</returns>
-    public Tensor Score(Tensor images, IReadOnlyList<string> prompts)
-    {
-        using var scope = torch.NewDisposeScope();
-        return F.LogSigmoid(Logits(images, prompts)).MoveToOuterScope();
-    }
+    public Tensor Score(Tensor images, IReadOnlyList<string> prompts) => IMatchingJudge.LogMatchProbability(this, images, prompts);
 
     public Tensor Logits(Tensor images, IReadOnlyList<string> prompts)
     {

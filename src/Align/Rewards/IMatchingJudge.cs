@@ -16,6 +16,15 @@ public interface IMatchingJudge : IRewardModel
     (Tensor First, Tensor Second) Logits(Tensor images, IReadOnlyList<string> first, IReadOnlyList<string> second) =>
         (Logits(images, first), Logits(images, second));
 
+    /// <summary>A judge's score: log σ(match logit) ≤ 0, which saturates once the judge is sure (so ReNO stops pushing an
+    /// image that already matches).</summary>
+    /// <returns>[B]</returns>
+    static Tensor LogMatchProbability(IMatchingJudge judge, Tensor images, IReadOnlyList<string> prompts)
+    {
+        using var scope = torch.NewDisposeScope();
+        return F.LogSigmoid(judge.Logits(images, prompts)).MoveToOuterScope();
+    }
+
     /// <summary>Writes the judge as a reward model directory <see cref="RewardModels.Load"/> reads (tokenizer files are the caller's to copy).</summary>
     void SavePretrained(string directory);
 }

@@ -44,11 +44,7 @@ public sealed class ImageTextMatchingReward(ClipModel clip, ImageTextMatchingHea
     /// <param name="images">[B, 3, H, W] in [0, 1]</param>
     /// <param name="prompts">one per image</param>
     /// <returns>[B] log σ(match logit)</returns>
-    public Tensor Score(Tensor images, IReadOnlyList<string> prompts)
-    {
-        using var scope = torch.NewDisposeScope();
-        return F.LogSigmoid(Logits(images, prompts)).MoveToOuterScope();
-    }
+    public Tensor Score(Tensor images, IReadOnlyList<string> prompts) => IMatchingJudge.LogMatchProbability(this, images, prompts);
 
     /// <returns>[B] match logits of each image with its prompt</returns>
     public Tensor Logits(Tensor images, IReadOnlyList<string> prompts)
