@@ -24,19 +24,32 @@ public sealed class ShipJudgeCommandTests : IDisposable
         return to;
     }
 
-    private static string Sha256(string path) => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
-
-    [Fact]
-    public void TheJudgeIsCopiedWithoutItsTrainingRunAndEveryFileIsInTheManifest()
+    // A FiLM judge as train-itm writes it, after one step.
+    private string TrainFilmJudge()
     {
         string judge = Path.Combine(_dir, "film");
         (int exit, string output) = TestFiles.AlignTrain("train-itm", "--from", ShapeWorldReward, "--out", judge, "--steps", "1", "--pairs", "2",
             "--head", "film", "--layers", "1", "--channels", "8");
         Assert.True(exit == 0, output);
+        return judge;
+    }
+
+    private static void CopyFiles(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (string file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+    }
+
+    private static string Sha256(string path) => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
+
+    [Fact]
+    public void TheJudgeIsCopiedWithoutItsTrainingRunAndEveryFileIsInTheManifest()
+    {
+        string judge = TrainFilmJudge();
         string to = Shipped();
         for (int round = 0; round < 2; round++) // shipping again replaces the judge
         {
-            (exit, output) = AlignTrain.Run("ship-judge", "--from", judge, "--to", to, "--note", $"round {round}");
+            (int exit, string output) = AlignTrain.Run("ship-judge", "--from", judge, "--to", to, "--note", $"round {round}");
             Assert.True(exit == 0, output);
         }
         Assert.Equal(["judge", "manifest.json", "model", "report"], Directory.EnumerateFileSystemEntries(to).Select(Path.GetFileName).Order());
@@ -61,18 +74,12 @@ public sealed class ShipJudgeCommandTests : IDisposable
     public void AFilmJudgeSavedWithTheWholeClipModelShipsItsTextTowerAloneAndScoresAlike()
     {
         // as judges were saved before they dropped the vision tower: the CLIPModel directory with the head beside it
-        string judge = Path.Combine(_dir, "film");
-        (int exit, string output) = TestFiles.AlignTrain("train-itm", "--from", ShapeWorldReward, "--out", judge, "--steps", "1", "--pairs", "2",
-            "--head", "film", "--layers", "1", "--channels", "8");
-        Assert.True(exit == 0, output);
+        string judge = TrainFilmJudge();
         string older = Path.Combine(_dir, "older");
-        Directory.CreateDirectory(older);
-        foreach (string file in Directory.GetFiles(ShapeWorldReward)) File.Copy(file, Path.Combine(older, Path.GetFileName(file)));
-        Directory.CreateDirectory(Path.Combine(older, FilmJudgeReward.HeadDirectory));
-        foreach (string file in Directory.GetFiles(Path.Combine(judge, FilmJudgeReward.HeadDirectory)))
-            File.Copy(file, Path.Combine(older, FilmJudgeReward.HeadDirectory, Path.GetFileName(file)));
+        CopyFiles(ShapeWorldReward, older);
+        CopyFiles(Path.Combine(judge, FilmJudgeReward.HeadDirectory), Path.Combine(older, FilmJudgeReward.HeadDirectory));
         string to = Shipped();
-        (exit, output) = AlignTrain.Run("ship-judge", "--from", older, "--to", to);
+        (int exit, string output) = AlignTrain.Run("ship-judge", "--from", older, "--to", to);
         Assert.True(exit == 0, output);
 
         string shipped = Path.Combine(to, "judge");
