@@ -53,10 +53,15 @@ internal static class TrainItmCommand
             AllowMultipleArgumentsPerToken = true,
         };
         var generatedCount = new Option<int?>("--generated-per-step") { Description = "generated pairs per step (default: --pairs)" };
+        var hindsight = new Option<int>("--hindsight-per-step")
+        {
+            Description = "also train on this many of the generated images per step with hindsight captions: one the verifier's detector finds it holds, " +
+                          "one it fails, one attribute apart (needs --generated-pairs)",
+        };
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 0 };
         var command = new Command("train-itm", "Train an image-text matching judge (a reward that sees layout) on ShapeWorld twins and measure its caption ranking")
         {
-            from, output, steps, pairs, lr, head, layers, channels, pooling, seed, bothSplits, categories, generated, generatedCount, threads,
+            from, output, steps, pairs, lr, head, layers, channels, pooling, seed, bothSplits, categories, generated, generatedCount, hindsight, threads,
         };
         command.SetAction(result =>
         {
@@ -66,6 +71,9 @@ internal static class TrainItmCommand
             string source = result.GetValue(from)!, target = result.GetValue(output)!;
             if (result.GetValue(pairs) < 1) throw new ArgumentException("--pairs must be at least 1");
             if (result.GetValue(generatedCount) < 1) throw new ArgumentException("--generated-per-step must be at least 1");
+            if (result.GetValue(hindsight) < 0) throw new ArgumentException("--hindsight-per-step must not be negative");
+            if (result.GetValue(hindsight) > 0 && result.GetValue(generated) is not { Length: > 0 })
+                throw new ArgumentException("--hindsight-per-step captions the images of --generated-pairs: give those too");
             bool film = result.GetValue(head) == "film";
             int blocks = result.GetValue(layers) ?? (film ? 4 : 2);
             if (blocks < 1) throw new ArgumentException("--layers must be at least 1");
@@ -82,9 +90,11 @@ internal static class TrainItmCommand
             ImageTextMatchingReward NewItmJudge(ClipModel towers) => new(towers, ImageTextMatchingReward.NewHead(towers, blocks), tokenizer);
             foreach (Torch.NN.Module m in judge.Modules) m.Train();
             GeneratedPairSource? judged = result.GetValue(generated) is { Length: > 0 } manifests ? new GeneratedPairSource(manifests, data.ImageSize) : null;
-            if (judged is not null) o.WriteLine($"generated pairs: {judged.Count}");
+            if (judged is not null) o.WriteLine($"generated pairs: {judged.Count}, images with hindsight captions: {judged.CaptionedCount}");
+            if (result.GetValue(hindsight) > 0 && judged!.CaptionedCount == 0)
+                throw new ArgumentException("--hindsight-per-step: no generated image has a one-attribute edit of its prompt on the other side of the verifier's verdict");
             var task = new ImageTextMatchingTask(judge, data, result.GetValue(pairs), generated: judged,
-                generatedPairs: result.GetValue(generatedCount) ?? result.GetValue(pairs));
+                generatedPairs: result.GetValue(generatedCount) ?? result.GetValue(pairs), captionedImages: result.GetValue(hindsight));
             var options = new TrainingOptions(Path.Combine(target, "train"), result.GetValue(steps), result.GetValue(lr), (ulong)result.GetValue(seed));
             ConsoleProgress.Run(progress => TrainingLoop.Run(task, options, progress));
 

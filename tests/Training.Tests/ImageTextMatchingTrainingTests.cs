@@ -78,10 +78,22 @@ public class ImageTextMatchingTrainingTests
             Align.ShapeWorld.RgbImage.FromPng(File.ReadAllBytes(Path.Combine(dir, p.Chosen))).ToTensor().Sub(chosen.Select(0, 0)).Abs().Max().ToDouble() < 1e-6);
         Assert.True((Align.ShapeWorld.RgbImage.FromPng(File.ReadAllBytes(Path.Combine(dir, first.Rejected))).ToTensor() - rejected.Select(0, 0)).Abs().Max().ToDouble() < 1e-6);
 
+        // every image has hindsight captions: the chosen holds its prompt, the rejected the contradiction it was rendered from
+        Assert.Equal(8, generated.CaptionedCount);
+        (Tensor captioned, string[] holding, string[] failing) = generated.SampleCaptioned(5, new Random(6));
+        for (int i = 0; i < 5; i++)
+        {
+            var image = Align.ShapeWorld.RgbImage.FromTensor(captioned.Select(0, i));
+            Assert.True(Align.ShapeWorld.Verifier.Verify(holding[i], image).Passed, $"image {i} fails its holding caption \"{holding[i]}\"");
+            Assert.False(Align.ShapeWorld.Verifier.Verify(failing[i], image).Passed, $"image {i} holds its failing caption \"{failing[i]}\"");
+        }
+
         using FilmJudgeReward judge = NewFilmJudge();
-        var task = new ImageTextMatchingTask(judge, new ShapeWorldSource(seed: 2), pairs: 2, maxNoise: 0, generated: generated, generatedPairs: 4);
+        var task = new ImageTextMatchingTask(judge, new ShapeWorldSource(seed: 2), pairs: 2, maxNoise: 0, generated: generated, generatedPairs: 4, captionedImages: 4);
         var none = Assert.Throws<ArgumentOutOfRangeException>(() => new ImageTextMatchingTask(judge, new ShapeWorldSource(seed: 2), pairs: 2, generated: generated));
         Assert.Contains("at least one", none.Message);
+        var uncaptioned = Assert.Throws<ArgumentOutOfRangeException>(() => new ImageTextMatchingTask(judge, new ShapeWorldSource(seed: 2), pairs: 2, captionedImages: 4));
+        Assert.Contains("none were given", uncaptioned.Message);
         using var optimizer = new AdamW(task.TrainableParameters.ToArray(), lr: 3e-4);
         IReadOnlyDictionary<string, double> start = null!, last = null!;
         for (int step = 0; step < 80; step++)
@@ -95,6 +107,8 @@ public class ImageTextMatchingTrainingTests
         }
         Assert.True(last["generated_loss"] < 0.3 && last["generated_ranked"] == 1.0,
             $"generated pairs' loss {start["generated_loss"]:F3} → {last["generated_loss"]:F3}, ranked {last["generated_ranked"]}");
+        Assert.True(last["hindsight_loss"] < 0.3 && last["hindsight_ranked"] == 1.0,
+            $"hindsight captions' loss {start["hindsight_loss"]:F3} → {last["hindsight_loss"]:F3}, ranked {last["hindsight_ranked"]}");
         Directory.Delete(dir, true);
     }
 
@@ -124,6 +138,17 @@ public class ImageTextMatchingTrainingTests
         Directory.Delete(dir, true);
     }
 
+    [Fact]
+    public void HindsightCaptionsWithoutGeneratedPairsAreRefused()
+    {
+        string dir = Directory.CreateTempSubdirectory("train-itm-hindsight").FullName;
+        (int exit, string output) = AlignTrain.Run("train-itm", "--from", ShapeWorldReward, "--out", dir, "--steps", "1", "--hindsight-per-step", "4", "--threads", "1");
+        Assert.Equal(2, exit);
+        Assert.Contains("--hindsight-per-step captions the images of --generated-pairs", output);
+        Assert.False(File.Exists(Path.Combine(dir, "config.json")), "a judge was written");
+        Directory.Delete(dir, true);
+    }
+
     [Theory]
     [InlineData("itm")]
     [InlineData("film")]
@@ -132,10 +157,10 @@ public class ImageTextMatchingTrainingTests
         string dir = Directory.CreateTempSubdirectory("train-itm").FullName;
         string manifest = TestFiles.WriteRenderedManifest(Path.Combine(dir, "generated"), 3);
         (int exit, string output) = AlignTrain.Run("train-itm", "--from", ShapeWorldReward, "--out", dir, "--steps", "3", "--pairs", "2",
-            "--head", head, "--layers", "1", "--channels", "8", "--generated-pairs", manifest, "--threads", "1");
+            "--head", head, "--layers", "1", "--channels", "8", "--generated-pairs", manifest, "--hindsight-per-step", "2", "--threads", "1");
         Assert.True(exit == 0, output);
-        Assert.Contains("generated pairs: 3", output);
-        Assert.StartsWith("step,loss,accuracy,ranked,generated_loss,generated_ranked,", File.ReadLines(Path.Combine(dir, "train", "metrics.csv")).First());
+        Assert.Contains("generated pairs: 3, images with hindsight captions: 6", output);
+        Assert.StartsWith("step,loss,accuracy,ranked,generated_loss,generated_ranked,hindsight_loss,hindsight_ranked,", File.ReadLines(Path.Combine(dir, "train", "metrics.csv")).First());
         Assert.Contains("caption ranking of the CLIP score: 69.5 %", output); // the shipped reward's figure in the README
         Assert.Contains("caption ranking of the judge:", output);
         using (JsonDocument ranking = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "train", "ranking.json"))))

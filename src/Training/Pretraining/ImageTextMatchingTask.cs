@@ -13,16 +13,22 @@ namespace Training.Pretraining;
 /// apart is the attribute that differs (a colour, a count, left or right). Pixel noise of a random strength stands in for
 /// the generator's imperfect renderings. With <paramref name="generated"/>, each step also draws
 /// <paramref name="generatedPairs"/> of the generator's own verifier-judged pairs (the passing image a positive, the failing
-/// one a negative, for the same prompt), and the loss is the mean of both parts.
+/// one a negative, for the same prompt); with <paramref name="captionedImages"/>, as many of its images with their
+/// <see cref="Align.ShapeWorld.HindsightCaptions"/> (the image a positive with a caption it holds, a negative with one it
+/// fails, one attribute apart). The loss is the mean of the parts.
 /// </summary>
 public sealed class ImageTextMatchingTask(IMatchingJudge judge, IHardNegativeSource data, int pairs, double maxNoise = 0.04,
-    GeneratedPairSource? generated = null, int generatedPairs = 0) : ITrainingTask
+    GeneratedPairSource? generated = null, int generatedPairs = 0, int captionedImages = 0) : ITrainingTask
 {
     // A view for checkpoints (keys 0.* the towers, 1.* the head); the judge owns and disposes the modules.
     private readonly ModuleList _modules = new([.. judge.Modules]);
 
     private readonly int _generatedPairs = generated is null || generatedPairs >= 1 ? generatedPairs
         : throw new ArgumentOutOfRangeException(nameof(generatedPairs), generatedPairs, "generated pairs were given: at least one must join each step");
+
+    private readonly int _captionedImages = captionedImages == 0 || generated is { CaptionedCount: > 0 } && captionedImages > 0 ? captionedImages
+        : throw new ArgumentOutOfRangeException(nameof(captionedImages), captionedImages,
+            generated is null ? "hindsight captions come from generated pairs: none were given" : "must be positive, and the generated images must have hindsight captions");
 
     public string Name => "itm";
     public Module Model => _modules;
@@ -37,7 +43,7 @@ public sealed class ImageTextMatchingTask(IMatchingJudge judge, IHardNegativeSou
         // image i's twin is i ± pairs: its caption is the hard negative
         string[] twinCaptions = Enumerable.Range(0, n).Select(i => captions[(i + pairs) % n]).ToArray();
         (Tensor positive, Tensor negative) = judge.Logits(noisy, captions, twinCaptions);
-        Tensor loss = MatchingLoss(positive, negative);
+        var parts = new List<Tensor> { MatchingLoss(positive, negative) };
         var metrics = new Dictionary<string, double> { ["loss"] = 0, ["accuracy"] = Accuracy(positive, negative), ["ranked"] = Ranked(positive, negative) };
         if (generated is not null)
         {
@@ -48,8 +54,18 @@ public sealed class ImageTextMatchingTask(IMatchingJudge judge, IHardNegativeSou
             Tensor part = MatchingLoss(passed, failed);
             metrics["generated_loss"] = part.ToDouble();
             metrics["generated_ranked"] = Ranked(passed, failed);
-            loss = (loss + part) * 0.5;
+            parts.Add(part);
         }
+        if (_captionedImages > 0)
+        {
+            (Tensor captioned, string[] holding, string[] failing) = generated!.SampleCaptioned(_captionedImages, random);
+            (Tensor holds, Tensor fails) = judge.Logits(captioned, holding, failing);
+            Tensor part = MatchingLoss(holds, fails);
+            metrics["hindsight_loss"] = part.ToDouble();
+            metrics["hindsight_ranked"] = Ranked(holds, fails);
+            parts.Add(part);
+        }
+        Tensor loss = torch.Stack([.. parts]).Mean();
         loss.Backward();
         metrics["loss"] = loss.ToDouble();
         return metrics;
