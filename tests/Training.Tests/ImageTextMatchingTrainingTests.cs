@@ -113,6 +113,22 @@ public class ImageTextMatchingTrainingTests
     }
 
     [Fact]
+    public void PromptsOutsideTheGrammarGiveNoHindsightCaptions()
+    {
+        using var scope = torch.NewDisposeScope();
+        string dir = Directory.CreateTempSubdirectory("itm-generated-cat").FullName;
+        string manifest = TestFiles.WriteRenderedManifest(dir, 1);
+        var pair = Preferences.PairManifest.Read(manifest).Single();
+        Preferences.PairManifest.Write(manifest, [pair with { Prompt = "a photo of a cat" }]);
+        var generated = new GeneratedPairSource([manifest], 64);
+        Assert.Equal((1, 0), (generated.Count, generated.CaptionedCount));
+        using FilmJudgeReward judge = NewFilmJudge();
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new ImageTextMatchingTask(judge, new ShapeWorldSource(seed: 2), pairs: 2, generated: generated, generatedPairs: 1, captionedImages: 2));
+        Assert.Contains("must have hindsight captions", error.Message);
+        Directory.Delete(dir, true);
+    }
+
+    [Fact]
     public void GeneratedPairsOfAnotherSizeAreRefusedByPath()
     {
         string dir = Directory.CreateTempSubdirectory("itm-generated-32").FullName;

@@ -28,7 +28,8 @@ public sealed class GeneratedPairSource
             string directory = Path.GetDirectoryName(Path.GetFullPath(manifest))!;
             foreach (PreferencePair pair in PairManifest.Read(manifest).Where(p => p.Kind is null or PreferencePair.SamePrompt))
             {
-                Spec asked = pair.Category is { } category ? CaptionParser.Parse(pair.Prompt, CategoryNames.Parse(category)) : CaptionParser.Parse(pair.Prompt);
+                // a prompt outside ShapeWorld's grammar has no spec, so its images get no hindsight captions
+                Spec? asked = CaptionParser.TryParse(pair.Prompt, out _, pair.Category is { } category ? CategoryNames.Parse(category) : null);
                 _pairs.Add((pair.Prompt, Load(directory, pair.Chosen, asked), Load(directory, pair.Rejected, asked)));
             }
         }
@@ -66,7 +67,7 @@ public sealed class GeneratedPairSource
     private Tensor Image(byte[] rgb) => RgbImage.FromBytes(rgb, _size, _size).ToTensor();
 
     // Each file decoded once, however many pairs name it (all of them for its own prompt).
-    private byte[] Load(string directory, string image, Spec asked)
+    private byte[] Load(string directory, string image, Spec? asked)
     {
         string path = PairManifest.Resolve(directory, image);
         if (_images.TryGetValue(path, out byte[]? known)) return known;
@@ -75,7 +76,7 @@ public sealed class GeneratedPairSource
             throw new ArgumentException($"--generated-pairs: {path} is {decoded.Width}×{decoded.Height}, the judge reads {_size}×{_size}");
         byte[] rgb = decoded.ToBytes();
         _images[path] = rgb;
-        if (HindsightCaptions.For(asked, ShapeDetector.Detect(decoded)) is { } captions) _captioned.Add((rgb, captions));
+        if (asked is not null && HindsightCaptions.For(asked, ShapeDetector.Detect(decoded)) is { } captions) _captioned.Add((rgb, captions));
         return rgb;
     }
 }
