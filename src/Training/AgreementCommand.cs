@@ -24,12 +24,19 @@ internal static class AgreementCommand
             TextWriter o = result.InvocationConfiguration.Output;
             var target = Torch.Device.Parse(result.GetValue(device)!);
             using IRewardModel model = RewardModels.Freeze(RewardModels.Load(result.GetValue(reward)!, "reward", target));
-            AgreementResult r = RewardAgreement.Run(model, result.GetValue(pairs)!, target);
-            foreach ((string category, double agreement) in r.ByCategory.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-                o.WriteLine($"{category,-20} {agreement,7:P1}");
-            o.WriteLine($"{"overall",-20} {r.Overall,7:P1} of {r.Pairs} pairs ({r.Ties} ties)");
+            Print(o, "images: the chosen image scored above the rejected one for their prompt", RewardAgreement.Run(model, result.GetValue(pairs)!, target));
+            Print(o, "hindsight captions: on each image, a caption it holds scored above one it fails (one attribute apart)",
+                RewardAgreement.Captions(model, result.GetValue(pairs)!, target));
             return 0;
         });
         return command;
+    }
+
+    private static void Print(TextWriter o, string title, AgreementResult r)
+    {
+        o.WriteLine(title);
+        foreach ((string category, double agreement) in r.ByCategory.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            o.WriteLine($"  {category,-20} {agreement,7:P1}");
+        o.WriteLine($"  {"overall",-20} {r.Overall,7:P1} of {r.Pairs} pairs ({r.Ties} ties)");
     }
 }

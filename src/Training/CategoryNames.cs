@@ -6,12 +6,16 @@ namespace Training;
 /// <summary>Category names as the CLI takes them: the enum name or the human name, in any case, with '_' or '-' for spaces.</summary>
 public static class CategoryNames
 {
-    public static Category Parse(string text)
+    public static Category Parse(string text) => Find(text) ??
+        throw new ArgumentException($"unknown category '{text}' (one of: {string.Join(", ", Vocabulary.Categories.Select(Slug))})");
+
+    /// <returns>the category named, or null when the text names none</returns>
+    public static Category? Find(string text)
     {
         string wanted = Normalise(text);
         foreach (Category c in Vocabulary.Categories)
             if (Normalise(c.ToString()) == wanted || Normalise(Spec.CategoryName(c)) == wanted) return c;
-        throw new ArgumentException($"unknown category '{text}' (one of: {string.Join(", ", Vocabulary.Categories.Select(Slug))})");
+        return null;
     }
 
     /// <summary>"colour_attribution": for file names.</summary>

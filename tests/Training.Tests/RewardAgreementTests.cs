@@ -38,6 +38,11 @@ public class RewardAgreementTests
         Assert.Equal(0.0, r.ByCategory["wrong"]);
         Assert.Equal(0.5, r.Overall);
         Assert.Equal(0, r.Ties);
+        // hindsight captions are of each image alone, whichever way its pair points: the verifier holds every one
+        AgreementResult captions = RewardAgreement.Captions(verifier, manifest, Device.CPU, batch: 4);
+        Assert.True(captions.Pairs >= 12, $"{captions.Pairs} caption comparisons on 12 images");
+        Assert.Equal(1.0, captions.ByCategory["right"]);
+        Assert.Equal(1.0, captions.Overall);
     }
 
     [Fact]
@@ -49,5 +54,6 @@ public class RewardAgreementTests
         Assert.True(exit == 0, output);
         Assert.Matches(@"right\s+\d+\.\d %", output);
         Assert.Contains("of 3 pairs", output);
+        Assert.Contains("hindsight captions: on each image", output);
     }
 }

@@ -35,6 +35,9 @@ public sealed record PreferencePair
     [JsonPropertyName("source")] public string? Source { get; init; }
 
     public const string SamePrompt = "same_prompt", Cross = "cross";
+
+    /// <summary>The prompt as a ShapeWorld spec, read in the pair's category where it names one; null outside the grammar.</summary>
+    public Spec? PromptSpec() => CaptionParser.TryParse(Prompt, out _, Category is { } name ? CategoryNames.Find(name) : null);
 }
 
 /// <summary>Reads and writes preference manifests: one JSON object per line, image paths relative to the manifest's directory.</summary>

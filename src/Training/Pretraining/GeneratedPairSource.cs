@@ -28,8 +28,7 @@ public sealed class GeneratedPairSource
             string directory = Path.GetDirectoryName(Path.GetFullPath(manifest))!;
             foreach (PreferencePair pair in PairManifest.Read(manifest).Where(p => p.Kind is null or PreferencePair.SamePrompt))
             {
-                // a prompt outside ShapeWorld's grammar has no spec, so its images get no hindsight captions
-                Spec? asked = CaptionParser.TryParse(pair.Prompt, out _, pair.Category is { } category ? CategoryNames.Parse(category) : null);
+                Spec? asked = pair.PromptSpec(); // null outside ShapeWorld's grammar: its images get no hindsight captions
                 _pairs.Add((pair.Prompt, Load(directory, pair.Chosen, asked), Load(directory, pair.Rejected, asked)));
             }
         }
