@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.Text.Json;
 using Align.Pipelines;
 using Training.Adapters;
+using Training.Evaluation;
 using Training.Preferences;
+using Training.Rewards;
 
 namespace Training;
 
@@ -32,11 +34,22 @@ internal static class PairsCommand
         var firstSeed = new Option<long>("--first-seed") { Description = "noise seed of the first image; image k uses first-seed + k", DefaultValueFactory = _ => 0 };
         var device = new Option<string>("--device") { Description = "cpu or cuda:N", DefaultValueFactory = _ => "cpu" };
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 0 };
+        var method = new Option<string>("--method")
+        {
+            Description = "draw the images with this method, as eval's --method: base, best_of_n:N:REWARD, reno:ITERATIONS:REWARD or reno+best_of_n:ITERATIONS:N:REWARD " +
+                          "(REWARD: reward, the --method-reward model, or verifier); the judge then pairs what the method returns",
+            DefaultValueFactory = _ => "base",
+        };
+        var methodReward = new Option<string[]>("--method-reward")
+        {
+            Description = "the method's reward, as eval's --reward: NAME=DIR:WEIGHT, NAME=DIR or DIR; repeat for an ensemble",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var adapters = new AdapterChoiceOption();
         var command = new Command("pairs", "Build a preference set (JSONL + PNGs) from a model's own samples judged by the ShapeWorld verifier or a reward")
         {
             model, output, prompts, seeds, steps, guidance, categories, cross, reward, maxPairs, margin, promptSeed, firstSeed, device, threads,
-            adapters.Option,
+            method, methodReward, adapters.Option,
         };
         command.SetAction(result =>
         {
@@ -53,19 +66,24 @@ internal static class PairsCommand
             using ChosenAdapters applied = adapters.Load(result, sd);
             using var activation = sd.Adapters.Activate(applied.Items);
             using IImageJudge judge = result.GetValue(reward) is string dir ? RewardJudge.Load(dir, target) : new VerifierJudge();
+            RewardSpec[] methodRewards = (result.GetValue(methodReward) ?? []).Select(RewardSpec.Parse).ToArray();
+            using LoadedRewards? loadedMethodRewards = methodRewards.Length > 0 ? RewardSpec.Load(methodRewards, target, "method-reward") : null;
+            string methodSpec = result.GetValue(method)!;
+            EvalMethod? sampler = methodSpec == "base" ? null : EvalMethod.Parse(methodSpec, loadedMethodRewards?.Ensemble, "--method-reward");
+            if (sampler is null && methodRewards.Length > 0) throw new ArgumentException("--method-reward is the reward of a --method; base samples plainly");
             var pipeline = new TextToImagePipeline(sd, new PromptCache(sd.Prompts, 256));
             string outDir = result.GetValue(output)!;
-            PairSummary summary = new PairBuilder(pipeline, judge, plan).Run(outDir, o.WriteLine);
+            PairSummary summary = new PairBuilder(pipeline, judge, plan, sampler).Run(outDir, o.WriteLine);
 
             o.WriteLine();
-            o.WriteLine($"judge: {summary.Judge}{(plan.Cross ? " (cross-validation pairs)" : "")}");
+            o.WriteLine($"judge: {summary.Judge}{(plan.Cross ? " (cross-validation pairs)" : "")}; images: {sampler?.Name ?? "base"}");
             o.WriteLine($"{"category",-20} {"prompts",7} {"kept",5} {"images",7} {"score",6} {"pairs",6}");
             foreach (CategoryPairs c in summary.Categories)
                 o.WriteLine($"{c.Category,-20} {c.Prompts,7} {c.PromptsKept,5} {c.Images,7} {c.MeanScore,6:F3} {c.Pairs,6}");
             o.WriteLine($"{"total",-20} {summary.Categories.Sum(c => c.Prompts),7} {summary.Categories.Sum(c => c.PromptsKept),5} " +
                         $"{summary.Categories.Sum(c => c.Images),7} {"",6} {summary.Pairs,6}");
             o.WriteLine($"manifest: {summary.Manifest}");
-            File.WriteAllText(Path.Combine(outDir, "summary.json"), JsonSerializer.Serialize(new { plan, model = result.GetValue(model), adapters = applied.Describe(), summary },
+            File.WriteAllText(Path.Combine(outDir, "summary.json"), JsonSerializer.Serialize(new { plan, model = result.GetValue(model), method = sampler?.Name ?? "base", method_reward = methodRewards.Select(r => r.ToString()), adapters = applied.Describe(), summary },
                 new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals, Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } }));
             if (summary.Pairs > 0) return 0;
             o.WriteLine("no pairs: every prompt's images agreed (try more --seeds or --prompts-per-category, or other --categories)");

@@ -5,7 +5,7 @@ using Torch;
 
 namespace Training.Evaluation;
 
-/// <summary>How the evaluation produces a prompt's images for its seeds: plainly, or through an alignment method.</summary>
+/// <summary>How a prompt's images are produced for its seeds, plainly or through an alignment method: in the evaluation, and as <c>pairs --method</c>.</summary>
 public abstract class EvalMethod
 {
     public abstract string Name { get; }
@@ -18,12 +18,13 @@ public abstract class EvalMethod
     /// <c>reno+best_of_n:ITERATIONS:N:REWARD</c>, with REWARD <c>reward</c> (the reward model given, <c>clip</c> being its
     /// older name) or <c>verifier</c>.
     /// </summary>
-    public static EvalMethod Parse(string spec, IRewardModel? reward)
+    /// <param name="rewardOption">the option that gives <paramref name="reward"/>, named when a method needs it and it is missing</param>
+    public static EvalMethod Parse(string spec, IRewardModel? reward, string rewardOption = "--reward")
     {
         string[] p = spec.Split(':');
         IRewardModel Reward(string name) => name switch
         {
-            "reward" or "clip" => reward ?? throw new ArgumentException($"method '{spec}' needs a reward model (--reward)"),
+            "reward" or "clip" => reward ?? throw new ArgumentException($"method '{spec}' needs a reward model ({rewardOption})"),
             "verifier" => new ShapeWorldVerifierReward(),
             _ => throw new ArgumentException($"unknown reward '{name}' in method '{spec}' (reward, verifier)"),
         };

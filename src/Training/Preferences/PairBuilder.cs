@@ -3,6 +3,7 @@ using Align.Imaging;
 using Align.Pipelines;
 using Align.ShapeWorld;
 using Torch;
+using Training.Evaluation;
 
 namespace Training.Preferences;
 
@@ -12,8 +13,11 @@ namespace Training.Preferences;
 /// pairs (chosen = preferred, rejected = not), or with <see cref="PairPlan.Cross"/> InstructEngine's cross-validation pairs
 /// of a prompt x1 and a one-attribute contradiction x2 of it, written both ways: (x1, y1 ≻ y2) and (x2, y2 ≻ y1).
 /// Writes <c>pairs.jsonl</c> and the PNGs the pairs name (<c>images/CATEGORY/SEED.png</c>) under the output directory.
+/// A <paramref name="sampler"/> draws the images through an alignment method (ReNO against a learnt reward, best-of-n)
+/// instead of plainly: the pairs then hold what that method returns, the images a reward model must learn to rank once a
+/// method optimises against it.
 /// </summary>
-public sealed class PairBuilder(TextToImagePipeline pipeline, IImageJudge judge, PairPlan plan)
+public sealed class PairBuilder(TextToImagePipeline pipeline, IImageJudge judge, PairPlan plan, EvalMethod? sampler = null)
 {
     public const string ManifestName = "pairs.jsonl";
 
@@ -101,13 +105,24 @@ public sealed class PairBuilder(TextToImagePipeline pipeline, IImageJudge judge,
             requests.Add(new TextToImageRequest(p.Text, seeds, size, size, plan.Steps, plan.Guidance));
         }
         using var scope = torch.NewDisposeScope();
+        if (sampler is not null)
+            return requests.SelectMany(r =>
+            {
+                using Tensor images = sampler.Generate(pipeline, r);
+                return Samples(r.Seeds, images);
+            }).ToList();
         using var noGrad = Autograd.NoGrad();
         using GenerationResult result = pipeline.Generate(requests);
+        return Samples(result.Seeds, result.Images);
+    }
+
+    private static List<Sample> Samples(IReadOnlyList<long> seeds, Tensor images)
+    {
         var samples = new List<Sample>();
-        for (int i = 0; i < result.Seeds.Count; i++)
+        for (int i = 0; i < seeds.Count; i++)
         {
-            (byte[] rgb, int w, int h, _) = ImageConversion.ToBytes(result.Images[i]);
-            samples.Add(new Sample(result.Seeds[i], rgb, RgbImage.FromBytes(rgb, w, h)));
+            (byte[] rgb, int w, int h, _) = ImageConversion.ToBytes(images[i]);
+            samples.Add(new Sample(seeds[i], rgb, RgbImage.FromBytes(rgb, w, h)));
         }
         return samples;
     }
