@@ -61,29 +61,31 @@ internal static class PairsCommand
                 result.GetValue(promptSeed), result.GetValue(firstSeed), result.GetValue(maxPairs), result.GetValue(margin), result.GetValue(cross));
             if (plan.Seeds < 1 || plan.PromptsPerCategory < 1) throw new ArgumentException("--seeds and --prompts-per-category must be at least 1");
             if (!plan.Cross && plan.Seeds < 2) throw new ArgumentException("--seeds must be at least 2: a pair needs two images of a prompt");
+            RewardSpec[] methodRewards = (result.GetValue(methodReward) ?? []).Select(RewardSpec.Parse).ToArray();
+            string methodSpec = result.GetValue(method)!;
+            if (methodSpec == "base" && methodRewards.Length > 0) throw new ArgumentException("--method-reward is the reward of a --method; base samples plainly");
             var target = Torch.Device.Parse(result.GetValue(device)!);
             using StableDiffusionModel sd = StableDiffusionModel.Load(result.GetValue(model)!, target).Freeze();
             using ChosenAdapters applied = adapters.Load(result, sd);
             using var activation = sd.Adapters.Activate(applied.Items);
             using IImageJudge judge = result.GetValue(reward) is string dir ? RewardJudge.Load(dir, target) : new VerifierJudge();
-            RewardSpec[] methodRewards = (result.GetValue(methodReward) ?? []).Select(RewardSpec.Parse).ToArray();
             using LoadedRewards? loadedMethodRewards = methodRewards.Length > 0 ? RewardSpec.Load(methodRewards, target, "method-reward") : null;
-            string methodSpec = result.GetValue(method)!;
+            // base keeps the batched plain path (one device batch per prompt and its contrast), not EvalMethod's per-request one
             EvalMethod? sampler = methodSpec == "base" ? null : EvalMethod.Parse(methodSpec, loadedMethodRewards?.Ensemble, "--method-reward");
-            if (sampler is null && methodRewards.Length > 0) throw new ArgumentException("--method-reward is the reward of a --method; base samples plainly");
+            string imagesBy = sampler?.Name ?? "base";
             var pipeline = new TextToImagePipeline(sd, new PromptCache(sd.Prompts, 256));
             string outDir = result.GetValue(output)!;
             PairSummary summary = new PairBuilder(pipeline, judge, plan, sampler).Run(outDir, o.WriteLine);
 
             o.WriteLine();
-            o.WriteLine($"judge: {summary.Judge}{(plan.Cross ? " (cross-validation pairs)" : "")}; images: {sampler?.Name ?? "base"}");
+            o.WriteLine($"judge: {summary.Judge}{(plan.Cross ? " (cross-validation pairs)" : "")}; images: {imagesBy}");
             o.WriteLine($"{"category",-20} {"prompts",7} {"kept",5} {"images",7} {"score",6} {"pairs",6}");
             foreach (CategoryPairs c in summary.Categories)
                 o.WriteLine($"{c.Category,-20} {c.Prompts,7} {c.PromptsKept,5} {c.Images,7} {c.MeanScore,6:F3} {c.Pairs,6}");
             o.WriteLine($"{"total",-20} {summary.Categories.Sum(c => c.Prompts),7} {summary.Categories.Sum(c => c.PromptsKept),5} " +
                         $"{summary.Categories.Sum(c => c.Images),7} {"",6} {summary.Pairs,6}");
             o.WriteLine($"manifest: {summary.Manifest}");
-            File.WriteAllText(Path.Combine(outDir, "summary.json"), JsonSerializer.Serialize(new { plan, model = result.GetValue(model), method = sampler?.Name ?? "base", method_reward = methodRewards.Select(r => r.ToString()), adapters = applied.Describe(), summary },
+            File.WriteAllText(Path.Combine(outDir, "summary.json"), JsonSerializer.Serialize(new { plan, model = result.GetValue(model), method = imagesBy, method_reward = methodRewards.Select(r => r.ToString()), adapters = applied.Describe(), summary },
                 new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals, Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } }));
             if (summary.Pairs > 0) return 0;
             o.WriteLine("no pairs: every prompt's images agreed (try more --seeds or --prompts-per-category, or other --categories)");
