@@ -10,38 +10,53 @@ namespace Training;
 
 /// <summary>
 /// <c>align-train ship-judge</c>: adds a judge trained by <c>train-itm</c> (a reward directory: CLIP towers, tokenizer and a
-/// head) to a shipped ShapeWorld model directory as <c>judge/</c>, so a fresh server has a learnt reward that sees layout. The
-/// judge must load as a reward first; what loaded is saved anew, in the current layout (a FiLM judge saved with a whole
-/// CLIPModel ships its text tower alone). Its files, loss curve and caption ranking are recorded in the model's manifest with
-/// their sha256. The new <c>judge/</c> is staged beside the old and swapped in, and the manifest is rewritten under another
-/// name and renamed.
+/// head) to a shipped ShapeWorld model directory as <c>judge/</c> (or <c>--as NAME</c>: <c>NAME/</c>, for a second judge the
+/// server ensembles with the first), so a fresh server has a learnt reward that sees layout. The judge must load as a reward
+/// first; what loaded is saved anew, in the current layout (a FiLM judge saved with a whole CLIPModel ships its text tower
+/// alone). Its files, loss curve (<c>report/NAME-loss.png</c>) and caption ranking are recorded in the model's manifest under
+/// NAME with their sha256. The new directory is staged beside the old and swapped in, and the manifest is rewritten under
+/// another name and renamed.
 /// </summary>
 internal static class ShipJudgeCommand
 {
     public const string JudgeDirectory = "judge";
+
+    /// <summary>The second judge the embedded model ships: trained with hindsight on ReNO's own images (README, "ReNO's own images as the judge's data").</summary>
+    public const string HindsightJudgeDirectory = "judge-hindsight";
+
+    // "judge" or "judge-…": never one of the model's own directories (model/, reward/, report/)
+    private static bool IsJudgeName(string name) =>
+        name == JudgeDirectory || (name.StartsWith(JudgeDirectory + "-", StringComparison.Ordinal) && name.Length > JudgeDirectory.Length + 1 &&
+                                   name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-'));
 
     public static Command Create()
     {
         var from = new Option<string>("--from") { Description = "judge directory written by align-train train-itm (its train/ is not shipped)", Required = true };
         var to = new Option<string>("--to") { Description = "shipped model directory with a manifest.json (e.g. models/shapeworld)", Required = true };
         var note = new Option<string?>("--note") { Description = "how the judge was trained (the command), recorded in the manifest" };
-        var command = new Command("ship-judge", "Ship a trained judge with the embedded ShapeWorld model (judge/, recorded in its manifest)") { from, to, note };
+        var name = new Option<string>("--as")
+        {
+            Description = $"the judge's directory and manifest entry (default {JudgeDirectory}; e.g. {HindsightJudgeDirectory}, the second judge the server ensembles with it)",
+            DefaultValueFactory = _ => JudgeDirectory,
+        };
+        var command = new Command("ship-judge", "Ship a trained judge with the embedded ShapeWorld model (judge/, recorded in its manifest)") { from, to, note, name };
         command.SetAction(result =>
         {
-            string source = result.GetValue(from)!, target = result.GetValue(to)!;
-            Ship(source, target, result.GetValue(note));
-            result.InvocationConfiguration.Output.WriteLine($"shipped the judge {source} to {Path.Combine(target, JudgeDirectory)}");
+            string source = result.GetValue(from)!, target = result.GetValue(to)!, judgeName = result.GetValue(name)!;
+            Ship(source, target, result.GetValue(note), judgeName);
+            result.InvocationConfiguration.Output.WriteLine($"shipped the judge {source} to {Path.Combine(target, judgeName)}");
             return 0;
         });
         return command;
     }
 
-    public static void Ship(string from, string to, string? note)
+    public static void Ship(string from, string to, string? note, string name = JudgeDirectory)
     {
+        if (!IsJudgeName(name)) throw new ArgumentException($"--as {name}: a judge's name is \"{JudgeDirectory}\" or \"{JudgeDirectory}-\" and lower-case letters, digits or '-' (e.g. {HindsightJudgeDirectory})");
         string manifestPath = Path.Combine(to, "manifest.json");
         if (!File.Exists(manifestPath)) throw new FileNotFoundException($"{manifestPath}: not a shipped model directory (no manifest.json)", manifestPath);
         using var scope = torch.NewDisposeScope();
-        using IRewardModel loaded = RewardModels.Load(from, JudgeDirectory, Device.CPU);
+        using IRewardModel loaded = RewardModels.Load(from, name, Device.CPU);
         var judge = loaded as IMatchingJudge
                     ?? throw new ArgumentException($"{from}: a {loaded.GetType().Name}, not a judge trained by train-itm (no film_head/ or itm_head/)");
         string kind = judge is FilmJudgeReward ? "film" : "itm";
@@ -49,22 +64,22 @@ internal static class ShipJudgeCommand
         var manifest = JsonNode.Parse(File.ReadAllText(manifestPath))!.AsObject();
         var files = manifest["files"]?.AsObject() ?? throw new InvalidDataException($"{manifestPath}: no \"files\"");
         string trainDir = Path.Combine(from, "train");
-        manifest["judge"] = new JsonObject
+        manifest[name] = new JsonObject
         {
             ["kind"] = kind,
             ["note"] = note,
             ["ranking"] = File.Exists(Path.Combine(trainDir, "ranking.json")) ? JsonNode.Parse(File.ReadAllText(Path.Combine(trainDir, "ranking.json"))) : null,
         };
-        string staging = Path.Combine(to, $"{JudgeDirectory}.tmp-{Guid.NewGuid():N}");
-        string curve = Path.Combine(trainDir, "loss.png"), shippedCurve = Path.Combine(to, "report", "judge-loss.png");
+        string staging = Path.Combine(to, $"{name}.tmp-{Guid.NewGuid():N}");
+        string curve = Path.Combine(trainDir, "loss.png"), shippedCurve = Path.Combine(to, "report", $"{name}-loss.png");
         try
         {
             judge.SavePretrained(staging);
             ClipTokenizer.CopyFiles(from, staging);
-            foreach (string key in files.Select(f => f.Key).Where(k => k.StartsWith(JudgeDirectory + "/", StringComparison.Ordinal)).ToArray()) files.Remove(key);
+            foreach (string key in files.Select(f => f.Key).Where(k => k.StartsWith(name + "/", StringComparison.Ordinal)).ToArray()) files.Remove(key);
             foreach (string f in Directory.GetFiles(staging, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
-                files[$"{JudgeDirectory}/{Path.GetRelativePath(staging, f).Replace(Path.DirectorySeparatorChar, '/')}"] = ShipCommand.Sha256(f);
-            if (File.Exists(curve)) files["report/judge-loss.png"] = ShipCommand.Sha256(curve);
+                files[$"{name}/{Path.GetRelativePath(staging, f).Replace(Path.DirectorySeparatorChar, '/')}"] = ShipCommand.Sha256(f);
+            if (File.Exists(curve)) files[$"report/{name}-loss.png"] = ShipCommand.Sha256(curve);
         }
         catch
         {
@@ -73,7 +88,7 @@ internal static class ShipJudgeCommand
         }
         manifest["files"] = new JsonObject(files.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => KeyValuePair.Create(f.Key, f.Value?.DeepClone())).ToList());
 
-        string shipped = Path.Combine(to, JudgeDirectory), retired = shipped + $".old-{Guid.NewGuid():N}";
+        string shipped = Path.Combine(to, name), retired = shipped + $".old-{Guid.NewGuid():N}";
         if (Directory.Exists(shipped)) Directory.Move(shipped, retired);
         Directory.Move(staging, shipped);
         // the judge's loss curve follows the judge it belongs to, then the manifest that names both

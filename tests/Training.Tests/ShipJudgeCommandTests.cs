@@ -71,6 +71,47 @@ public sealed class ShipJudgeCommandTests : IDisposable
     }
 
     [Fact]
+    public void ASecondJudgeShipsUnderItsOwnNameBesideTheFirst()
+    {
+        string judge = TrainFilmJudge();
+        string to = Shipped();
+        foreach (string name in new[] { "judge", "judge-hindsight" })
+        {
+            (int exit, string output) = AlignTrain.Run("ship-judge", "--from", judge, "--to", to, "--as", name, "--note", name);
+            Assert.True(exit == 0, output);
+            Assert.Contains($"to {Path.Combine(to, name)}", output);
+        }
+        Assert.Equal(["judge", "judge-hindsight", "manifest.json", "model", "report"], Directory.EnumerateFileSystemEntries(to).Select(Path.GetFileName).Order());
+        using JsonDocument manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(to, "manifest.json")));
+        Assert.Equal(("judge", "judge-hindsight"),
+            (manifest.RootElement.GetProperty("judge").GetProperty("note").GetString(), manifest.RootElement.GetProperty("judge-hindsight").GetProperty("note").GetString()));
+        string[] files = manifest.RootElement.GetProperty("files").EnumerateObject().Select(f => f.Name).ToArray();
+        Assert.Contains("judge/film_head/model.safetensors", files);
+        Assert.Contains("judge-hindsight/film_head/model.safetensors", files);
+        Assert.Contains("report/judge-loss.png", files);
+        Assert.Contains("report/judge-hindsight-loss.png", files);
+        using var scope = torch.NewDisposeScope();
+        using IRewardModel loaded = RewardModels.Load(Path.Combine(to, "judge-hindsight"), "shapeworld-judge-hindsight", Device.CPU);
+        Assert.IsType<FilmJudgeReward>(loaded);
+    }
+
+    [Theory]
+    [InlineData("model")]
+    [InlineData("judge-")]
+    [InlineData("judge/../model")]
+    [InlineData("Judge-B")]
+    public void ANameThatIsNotAJudgesIsRefusedBeforeAnythingIsRead(string name)
+    {
+        string to = Shipped();
+        string before = File.ReadAllText(Path.Combine(to, "manifest.json"));
+        (int exit, string output) = AlignTrain.Run("ship-judge", "--from", Path.Combine(_dir, "missing"), "--to", to, "--as", name);
+        Assert.Equal(2, exit);
+        Assert.Contains($"--as {name}: a judge's name is", output);
+        Assert.Equal(before, File.ReadAllText(Path.Combine(to, "manifest.json")));
+        Assert.Equal(["manifest.json", "model"], Directory.EnumerateFileSystemEntries(to).Select(Path.GetFileName).Order());
+    }
+
+    [Fact]
     public void AFilmJudgeSavedWithTheWholeClipModelShipsItsTextTowerAloneAndScoresAlike()
     {
         // as judges were saved before they dropped the vision tower: the CLIPModel directory with the head beside it
