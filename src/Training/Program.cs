@@ -13,6 +13,7 @@ root.Subcommands.Add(AgreementCommand.Create());
 root.Subcommands.Add(PublishCommand.Create());
 root.Subcommands.Add(PairsCommand.Create());
 root.Subcommands.Add(RenderedPairsCommand.Create());
+root.Subcommands.Add(CorrectedPairsCommand.Create());
 root.Subcommands.Add(TwinPairsCommand.Create());
 root.Subcommands.Add(ImportPickAPicCommand.Create());
 root.Subcommands.Add(DpoCommand.Create());

@@ -1,7 +1,5 @@
 using Align.Pipelines;
 using Align.ShapeWorld;
-using Torch;
-using Training.Evaluation;
 using Training.Preferences;
 
 namespace Training.Tests;
@@ -16,31 +14,15 @@ public sealed class PairBuilderSamplerTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, true);
 
-    /// <summary>Ignores the model: a scene of the prompt for even seeds, a blank canvas for odd ones.</summary>
-    private sealed class ParitySampler : EvalMethod
-    {
-        public int Calls { get; private set; }
-
-        public override string Name => "parity";
-
-        public override Tensor Generate(TextToImagePipeline pipeline, TextToImageRequest request)
-        {
-            Calls++;
-            Spec spec = CaptionParser.Parse(request.Prompt, Category.SingleObject);
-            var blank = RgbImage.FromBytes(Enumerable.Repeat((byte)255, 64 * 64 * 3).ToArray(), 64, 64);
-            return torch.Stack(request.Seeds.Select(seed => (seed % 2 == 0 ? SceneRenderer.Render(SceneSampler.Sample(spec, (int)seed), 64) : blank).ToTensor()).ToArray());
-        }
-    }
-
     [Fact]
     public void TheBuilderPairsWhatTheSamplerReturns()
     {
         using StableDiffusionModel model = StableDiffusionModel.Load(TestFiles.EmbeddedModel);
-        var sampler = new ParitySampler();
+        var sampler = new ParitySampler(Category.SingleObject);
         var plan = new PairPlan(PromptsPerCategory: 3, Seeds: 4, Steps: 2, Categories: [Category.SingleObject], FirstSeed: 10);
         PairSummary summary = new PairBuilder(new TextToImagePipeline(model), new VerifierJudge(), plan, sampler).Run(_dir);
 
-        Assert.Equal(3, sampler.Calls);
+        Assert.Equal(3, sampler.Calls.Count);
         IReadOnlyList<PreferencePair> pairs = PairManifest.Read(Path.Combine(_dir, PairBuilder.ManifestName));
         Assert.Equal(summary.Pairs, pairs.Count);
         Assert.Equal(3 * 4, pairs.Count); // per prompt: both passing (even) seeds against both failing (odd) ones, the plan's 4 at most
