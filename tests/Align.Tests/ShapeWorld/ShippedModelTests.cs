@@ -33,29 +33,33 @@ public class ShippedModelTests
     }
 
     [Fact]
-    public void GeneratesRecognisableScenesItsRewardAndJudgePreferTheirPrompt()
+    public void GeneratesRecognisableScenesItsRewardAndJudgesPreferTheirPrompt()
     {
         using var scope = torch.NewDisposeScope();
         using StableDiffusionModel model = StableDiffusionModel.Load(Path.Combine(Root(), "model"));
         using ClipScoreReward reward = ClipScoreReward.FromPretrained(Path.Combine(Root(), "reward"));
         using IRewardModel judge = RewardModels.Load(Path.Combine(Root(), "judge"), "shapeworld-judge", Device.CPU);
-        Assert.IsType<FilmJudgeReward>(judge);
-        Assert.True(judge.IsDifferentiable);
+        using IRewardModel hindsightJudge = RewardModels.Load(Path.Combine(Root(), "judge-hindsight"), "shapeworld-judge-hindsight", Device.CPU);
+        Assert.All([judge, hindsightJudge], j => Assert.True(j is FilmJudgeReward && j.IsDifferentiable, $"{j.Name}: a {j.GetType().Name}"));
         var pipeline = new TextToImagePipeline(model);
         const string prompt = "a white triangle";
         using GenerationResult result = pipeline.Generate(new TextToImageRequest(prompt, [1000, 1001, 1002, 1003], 64, 64, 20, 5.0));
         Verdict[] verdicts = Enumerable.Range(0, 4).Select(i => Verifier.Verify(CaptionParser.Parse(prompt), result.Images[i])).ToArray();
         Assert.True(verdicts.Count(v => v.Passed) >= 2, string.Join("; ", verdicts.Select(v => v.Reason)));
         using var noGrad = Autograd.NoGrad();
-        AssertPrefersThePrompt(reward, result.Images, prompt);
-        AssertPrefersThePrompt(judge, result.Images, prompt);
+        bool[] passed = verdicts.Select(v => v.Passed).ToArray();
+        AssertPrefersThePrompt(reward, result.Images, passed, prompt);
+        AssertPrefersThePrompt(judge, result.Images, passed, prompt);
+        AssertPrefersThePrompt(hindsightJudge, result.Images, passed, prompt);
     }
 
-    // The reward scores the images higher, on average, for the prompt they were made for than for a different one.
-    private static void AssertPrefersThePrompt(IRewardModel reward, Tensor images, string prompt)
+    // The reward scores the images that show the prompt (the verifier passes them) higher, on average, for that prompt than for a
+    // different one. Those that fail are left out: a judge that sees what they lack rightly scores them low for the prompt.
+    private static void AssertPrefersThePrompt(IRewardModel reward, Tensor images, bool[] passed, string prompt)
     {
-        float[] matched = reward.Score(images, Enumerable.Repeat(prompt, 4).ToArray()).ToArray<float>();
-        float[] other = reward.Score(images, Enumerable.Repeat("three red circles", 4).ToArray()).ToArray<float>();
-        Assert.True(matched.Average() > other.Average(), $"{reward.Name} {matched.Average():F2} for the prompt vs {other.Average():F2} for another");
+        double MeanOverPassed(string caption) =>
+            reward.Score(images, Enumerable.Repeat(caption, passed.Length).ToArray()).ToArray<float>().Where((_, i) => passed[i]).Average();
+        double matched = MeanOverPassed(prompt), other = MeanOverPassed("three red circles");
+        Assert.True(matched > other, $"{reward.Name} {matched:F2} for the prompt vs {other:F2} for another");
     }
 }

@@ -79,14 +79,15 @@ public sealed class AlignmentTests : IAsyncLifetime
         var progress = lines.Where(l => l.StartsWith("data: ", StringComparison.Ordinal)).Select(l => JsonDocument.Parse(l[6..]).RootElement)
             .Where(e => e.TryGetProperty("phase", out JsonElement p) && p.GetString() == "iteration").ToArray();
         Assert.Equal([1, 2, 3, 4], progress.Select(p => p.GetProperty("step").GetInt32()));
-        // No rewards named: the embedded model's default alignment reward, its judge.
-        Assert.All(progress, p => Assert.Equal([EmbeddedModel.JudgeReward], p.GetProperty("rewards").EnumerateObject().Select(r => r.Name)));
+        // No rewards named: the embedded model's default alignment rewards, its two judges, weighted 1 each.
+        string[] judges = [EmbeddedModel.JudgeReward, EmbeddedModel.HindsightJudgeReward];
+        Assert.All(progress, p => Assert.Equal(judges, p.GetProperty("rewards").EnumerateObject().Select(r => r.Name)));
 
         JsonElement result = JsonDocument.Parse(lines.Last(l => l.StartsWith("data: ", StringComparison.Ordinal))[6..]).RootElement;
         JsonElement trace = result.GetProperty("alignment").GetProperty("trace");
         Assert.Equal(4, trace.GetArrayLength());
         double bestLoss = trace.EnumerateArray().Min(t => t.GetProperty("loss").GetDouble());
-        double returned = result.GetProperty("images")[0].GetProperty("rewards").GetProperty(EmbeddedModel.JudgeReward).GetDouble();
+        double returned = judges.Sum(j => result.GetProperty("images")[0].GetProperty("rewards").GetProperty(j).GetDouble());
         Assert.Equal(-bestLoss, returned, 3);
         Assert.Equal(7, result.GetProperty("images")[0].GetProperty("seed").GetInt64());
 

@@ -95,8 +95,10 @@ try {
     const iterations = events.filter((e) => e.name === 'progress' && e.data.phase === 'iteration');
     assert.equal(iterations.length, 3, 'ReNO streamed 3 iteration events');
     const points = await chartPoints(page);
-    const expected = iterations.map((e) => `shapeworld-judge, iteration ${e.data.step}: ${e.data.rewards['shapeworld-judge'].toFixed(4)}`); // the default alignment reward
-    assert.deepEqual(points, expected, 'the chart has one point per iteration event, with its reward');
+    const judges = ['shapeworld-judge', 'shapeworld-judge-hindsight']; // the default alignment rewards: one series each
+    assert.deepEqual(Object.keys(iterations[0].data.rewards), judges);
+    const expected = judges.flatMap((j) => iterations.map((e) => `${j}, iteration ${e.data.step}: ${e.data.rewards[j].toFixed(4)}`));
+    assert.deepEqual(points, expected, 'the chart has one point per reward and iteration event, with its reward');
     const [a, b] = await page.locator('.result').evaluateAll((cards) => cards.map((c) => c.getBoundingClientRect().top));
     assert.ok(Math.abs(a - b) < 2, 'side by side');
     await page.screenshot({ path: join(artifacts, 'compare.png'), fullPage: true });
