@@ -53,9 +53,10 @@ internal static class CorrectedPairsCommand
             var pipeline = new TextToImagePipeline(sd, new PromptCache(sd.Prompts, 256));
             var (manifest, counts) = new CorrectedPairs(pipeline, corrector, result.GetValue(steps), result.GetValue(guidance))
                 .Run(source, result.GetValue(output)!, CategoryNames.From(result, categories), result.GetValue(perCategory), o.WriteLine);
-            o.WriteLine($"{counts.Sum(c => c.Pairs)} pairs: {corrector.Name} passed {counts.Sum(c => c.Pairs)} of {counts.Sum(c => c.Redrawn)} rejected images redrawn");
+            int pairs = counts.Sum(c => c.Pairs);
+            o.WriteLine($"{pairs} pairs: {corrector.Name} passed {pairs} of {counts.Sum(c => c.Redrawn)} rejected images redrawn");
             o.WriteLine($"manifest: {manifest}");
-            return counts.Sum(c => c.Pairs) > 0 ? 0 : 1;
+            return pairs > 0 ? 0 : 1;
         });
         return command;
     }

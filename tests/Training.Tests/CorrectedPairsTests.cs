@@ -21,7 +21,7 @@ public sealed class CorrectedPairsTests : IDisposable
     {
         string source = Path.Combine(_dir, "source");
         Directory.CreateDirectory(Path.Combine(source, "img"));
-        byte[] blank = RgbImage.FromBytes(Enumerable.Repeat((byte)255, 64 * 64 * 3).ToArray(), 64, 64).ToPng();
+        byte[] blank = ParitySampler.Blank.ToPng();
         var pairs = new List<PreferencePair>();
         IReadOnlyList<Prompt> sampled = PromptSuite.Sample(Category.Colours, Split.Train, prompts, 5);
         for (int k = 0; k < prompts; k++)

@@ -8,6 +8,9 @@ namespace Training.Tests;
 /// <summary>A sampling method that ignores the model: a scene of the prompt (read in <paramref name="category"/>) for even seeds, a blank canvas for odd ones.</summary>
 internal sealed class ParitySampler(Category category) : EvalMethod
 {
+    /// <summary>What odd seeds get: a white 64×64 canvas, which fails every prompt.</summary>
+    public static RgbImage Blank { get; } = RgbImage.FromBytes(Enumerable.Repeat((byte)255, 64 * 64 * 3).ToArray(), 64, 64);
+
     /// <summary>The seeds of each call, in order.</summary>
     public List<long[]> Calls { get; } = [];
 
@@ -17,7 +20,6 @@ internal sealed class ParitySampler(Category category) : EvalMethod
     {
         Calls.Add(request.Seeds.ToArray());
         Spec spec = CaptionParser.Parse(request.Prompt, category);
-        var blank = RgbImage.FromBytes(Enumerable.Repeat((byte)255, 64 * 64 * 3).ToArray(), 64, 64);
-        return torch.Stack(request.Seeds.Select(seed => (seed % 2 == 0 ? SceneRenderer.Render(SceneSampler.Sample(spec, (int)seed), 64) : blank).ToTensor()).ToArray());
+        return torch.Stack(request.Seeds.Select(seed => (seed % 2 == 0 ? SceneRenderer.Render(SceneSampler.Sample(spec, (int)seed), 64) : Blank).ToTensor()).ToArray());
     }
 }

@@ -19,7 +19,7 @@ namespace Training.Preferences;
 public sealed class CorrectedPairs(TextToImagePipeline pipeline, EvalMethod method, int steps, double guidance)
 {
     /// <summary>A prompt's rejected images of the manifest: their seeds and absolute paths, in manifest order.</summary>
-    private sealed record Failed(Category Category, Prompt Prompt, List<(long Seed, string Path)> Images);
+    private sealed record Failed(Prompt Prompt, List<(long Seed, string Path)> Images);
 
     /// <param name="perCategory">at most this many rejected images per category (the first in manifest order); null: all</param>
     /// <returns>the manifest written, and per category the rejected images redrawn and the pairs they gave</returns>
@@ -34,7 +34,7 @@ public sealed class CorrectedPairs(TextToImagePipeline pipeline, EvalMethod meth
         var counts = new List<(string, int, int)>();
         using (var writer = new StreamWriter(partial))
         {
-            foreach (IGrouping<Category, Failed> category in failed.GroupBy(f => f.Category))
+            foreach (IGrouping<Category, Failed> category in failed.GroupBy(f => f.Prompt.Category))
             {
                 int redrawn = 0, pairs = 0;
                 foreach (Failed f in category)
@@ -46,12 +46,12 @@ public sealed class CorrectedPairs(TextToImagePipeline pipeline, EvalMethod meth
                     {
                         if (verdicts[i] < 1) continue;
                         (long seed, string rejected) = f.Images[i];
-                        string chosen = PairManifest.ImagePath(f.Category, seed);
+                        string chosen = PairManifest.ImagePath(f.Prompt.Category, seed);
                         Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(output, chosen))!);
                         File.WriteAllBytes(Path.Combine(output, chosen), images[i].ToPng());
                         writer.WriteLine(PairManifest.ToLine(new PreferencePair
                         {
-                            Prompt = f.Prompt.Text, Chosen = chosen, Rejected = rejected, Category = Spec.CategoryName(f.Category),
+                            Prompt = f.Prompt.Text, Chosen = chosen, Rejected = rejected, Category = Spec.CategoryName(f.Prompt.Category),
                             Kind = PreferencePair.SamePrompt, ChosenSeed = seed, RejectedSeed = seed, ChosenScore = 1, RejectedScore = 0,
                             Judge = judge.Name,
                         }));
@@ -91,7 +91,7 @@ public sealed class CorrectedPairs(TextToImagePipeline pipeline, EvalMethod meth
             if (count >= perCategory) continue;
             taken[spec.Category] = count + 1;
             if (!byPrompt.TryGetValue((spec.Category, pair.Prompt), out Failed? f))
-                byPrompt[(spec.Category, pair.Prompt)] = f = new Failed(spec.Category, new Prompt(spec.Category, spec, pair.Prompt), []);
+                byPrompt[(spec.Category, pair.Prompt)] = f = new Failed(new Prompt(spec.Category, spec, pair.Prompt), []);
             f.Images.Add((seed, path));
         }
         if (byPrompt.Count == 0)
