@@ -10,7 +10,7 @@ using Training.Preferences;
 namespace Training;
 
 /// <summary>
-/// <c>align-train dpo</c>: Diffusion-DPO into a LoRA adapter on a preference manifest (see <c>align-train pairs</c>), through
+/// <c>align-train dpo</c>: Diffusion-DPO into a LoRA adapter on preference manifests (see <c>align-train pairs</c>), through
 /// the shared adapter-training host: frozen base, seeded LoRA, ShapeWorld evaluation before and after, checkpoints and
 /// resume, curves, the adapter with its metadata, and --publish.
 /// </summary>
@@ -19,7 +19,11 @@ internal static class DpoCommand
     public static Command Create()
     {
         var shared = new AdapterTrainingOptions();
-        var pairs = new Option<string>("--pairs", "--manifest") { Description = "preference manifest (JSONL: prompt, chosen, rejected; image paths relative to it)", Required = true };
+        var pairs = new Option<string[]>("--pairs", "--manifest")
+        {
+            Description = "preference manifests (JSONL: prompt, chosen, rejected; image paths relative to each); one listed twice weighs twice",
+            Required = true, AllowMultipleArgumentsPerToken = true,
+        };
         var beta = new Option<double>("--beta") { Description = "DPO β (KL weight; Diffusion-DPO used 5000 at SD scale)", DefaultValueFactory = _ => 5000.0 };
         var chosenWeight = new Option<double>("--chosen-weight") { Description = "λ of the chosen images' own denoising loss added to the DPO loss (RPO's NLL term; 0: DPO alone)", DefaultValueFactory = _ => 0.0 };
         var dropPrompt = new Option<double>("--drop-prompt") { Description = "probability of training a pair on the empty prompt (classifier-free guidance dropout)", DefaultValueFactory = _ => 0.0 };
@@ -29,15 +33,15 @@ internal static class DpoCommand
         command.SetAction(result =>
         {
             AdapterTrainingSettings s = shared.Read(result);
-            string manifest = Path.GetFullPath(result.GetValue(pairs)!);
+            string[] manifests = result.GetValue(pairs)!.Select(Path.GetFullPath).ToArray();
             double b = result.GetValue(beta), drop = result.GetValue(dropPrompt), lambda = result.GetValue(chosenWeight);
             if (!(b > 0)) throw new ArgumentException("--beta must be positive");
             if (!(lambda >= 0) || double.IsInfinity(lambda)) throw new ArgumentException("--chosen-weight must be a finite number ≥ 0");
             if (drop is < 0 or > 1) throw new ArgumentException("--drop-prompt must be in [0, 1]");
-            IReadOnlyList<PreferencePair> read = PairManifest.Read(manifest);
+            IReadOnlyList<PreferencePair> read = PairManifest.ReadMany(manifests);
             string trainingData = JsonSerializer.Serialize(new Dictionary<string, object>
             {
-                ["manifest"] = manifest,
+                ["manifests"] = manifests,
                 ["pairs"] = read.Count,
                 ["prompts"] = read.Select(p => p.Prompt).Distinct().Count(),
                 ["categories"] = read.GroupBy(p => p.Category ?? "").ToDictionary(g => g.Key, g => g.Count()),
@@ -49,7 +53,7 @@ internal static class DpoCommand
             // The host copies the hyperparameters when it writes the adapter, after the task is made: what the data decides goes in too.
             ConsoleProgress.Run(progress => run = AdapterTrainer.Run(s, "dpo", trainingData, hyper, (model, adapter) =>
             {
-                data = new PreferenceData(model, manifest, result.GetValue(resolution));
+                data = new PreferenceData(model, manifests, result.GetValue(resolution));
                 var dpo = new DiffusionDpo(model, adapter, b, lambda);
                 hyper["resolution"] = data.Resolution;
                 hyper["prediction_type"] = dpo.PredictionTypeName;

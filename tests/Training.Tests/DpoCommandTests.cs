@@ -57,6 +57,35 @@ public sealed class DpoCommandTests : IDisposable
         Assert.Contains("same --rank", output);
     }
 
+    [Fact]
+    public void TrainsOnSeveralManifestsEachReadAgainstItsOwnDirectory()
+    {
+        // The same relative image names in two directories: two sets of images, not one.
+        string a = TestFiles.WriteRenderedManifest(Path.Combine(_dir, "a"), 3), b = TestFiles.WriteRenderedManifest(Path.Combine(_dir, "b"), 3);
+        string run = Path.Combine(_dir, "run");
+        string[] args =
+        [
+            "dpo", "--model", TestFiles.EmbeddedModel, "--pairs", a, b, a, "--out", run, "--name", "dpo-mix", "--steps", "1", "--batch", "2",
+            "--eval-prompts", "0", "--targets", "unet-attention",
+        ];
+        (int exit, string output) = TestFiles.AlignTrain(args);
+        Assert.True(exit == 0, output);
+        Assert.Contains("9 pairs (12 images, 3 prompts)", output); // a listed twice weighs twice; its images are encoded once
+        using (SafetensorsFile file = Safetensors.Open(Path.Combine(run, "adapter", "adapter_model.safetensors")))
+        {
+            using JsonDocument data = JsonDocument.Parse(file.Metadata[AdapterMetadata.TrainingData]);
+            Assert.Equal(9, data.RootElement.GetProperty("pairs").GetInt32());
+            Assert.Equal([a, b, a], data.RootElement.GetProperty("manifests").EnumerateArray().Select(m => m.GetString()));
+        }
+
+        // A missing manifest among them is named, and nothing is written.
+        string missing = Path.Combine(_dir, "c", "pairs.jsonl");
+        (exit, output) = TestFiles.AlignTrain([.. args.Select(x => x == run ? Path.Combine(_dir, "run2") : x == b ? missing : x)]);
+        Assert.Equal(2, exit);
+        Assert.Contains(missing, output);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "run2")), "a refused run left its output directory");
+    }
+
     [Theory]
     [InlineData("-1")]
     [InlineData("NaN")]
@@ -89,7 +118,7 @@ public sealed class DpoCommandTests : IDisposable
             Assert.Equal("dpo", file.Metadata[AdapterMetadata.Method]);
             using JsonDocument data = JsonDocument.Parse(file.Metadata[AdapterMetadata.TrainingData]);
             Assert.Equal(3, data.RootElement.GetProperty("pairs").GetInt32());
-            Assert.EndsWith("pairs.jsonl", data.RootElement.GetProperty("manifest").GetString());
+            Assert.EndsWith("pairs.jsonl", data.RootElement.GetProperty("manifests").EnumerateArray().Single().GetString());
             using JsonDocument hyper = JsonDocument.Parse(file.Metadata[AdapterMetadata.HyperParameters]);
             Assert.Equal(5000, hyper.RootElement.GetProperty("beta").GetDouble());
             Assert.Equal(0, hyper.RootElement.GetProperty("chosen_weight").GetDouble());

@@ -7,9 +7,9 @@ using Training.Preferences;
 namespace Training.Dpo;
 
 /// <summary>
-/// A preference manifest made ready for Diffusion-DPO: every image encoded once by the VAE (the latent distribution's mean and
-/// standard deviation are kept, and a fresh latent is drawn from them per use, as diffusers samples <c>latent_dist</c> each
-/// step) and every prompt encoded once by the text encoder(s), plus the empty prompt for conditioning dropout.
+/// Preference manifests made ready for Diffusion-DPO (a manifest listed twice weighs twice): every image encoded once by the
+/// VAE (the latent distribution's mean and standard deviation are kept, and a fresh latent is drawn from them per use, as
+/// diffusers samples <c>latent_dist</c> each step; an image in several pairs is encoded once) and every prompt encoded once by the text encoder(s), plus the empty prompt for conditioning dropout.
 /// Images whose size differs from the resolution are resized (shorter side) and centre-cropped, as diffusers' DPO script does;
 /// they are never flipped (a flip changes what a position caption says).
 /// </summary>
@@ -20,18 +20,17 @@ public sealed class PreferenceData : IDisposable
     private readonly Tensor _mean, _std, _context, _emptyContext;
     private readonly Tensor? _pooled, _emptyPooled;
 
-    public PreferenceData(StableDiffusionModel model, string manifest, int? resolution = null)
+    public PreferenceData(StableDiffusionModel model, IReadOnlyList<string> manifests, int? resolution = null)
     {
         _model = model;
-        Pairs = PairManifest.Read(manifest);
+        Pairs = PairManifest.ReadMany(manifests);
         Resolution = resolution ?? model.DefaultSize;
         if (Resolution % model.VaeScaleFactor != 0) throw new ArgumentException($"the resolution {Resolution} must be a multiple of {model.VaeScaleFactor} for this model");
-        string directory = Path.GetDirectoryName(Path.GetFullPath(manifest))!;
         var images = new Dictionary<string, int>(StringComparer.Ordinal);
         var prompts = new Dictionary<string, int>(StringComparer.Ordinal);
         int Index(Dictionary<string, int> seen, string key) => seen.TryGetValue(key, out int i) ? i : seen[key] = seen.Count;
-        _chosen = Pairs.Select(p => Index(images, PairManifest.Resolve(directory, p.Chosen))).ToArray();
-        _rejected = Pairs.Select(p => Index(images, PairManifest.Resolve(directory, p.Rejected))).ToArray();
+        _chosen = Pairs.Select(p => Index(images, p.Chosen)).ToArray();
+        _rejected = Pairs.Select(p => Index(images, p.Rejected)).ToArray();
         _prompt = Pairs.Select(p => Index(prompts, p.Prompt)).ToArray();
         Images = images.Count;
         Prompts = prompts.Count;

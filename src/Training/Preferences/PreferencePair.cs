@@ -79,6 +79,26 @@ public static class PairManifest
         return pairs;
     }
 
+    /// <summary>
+    /// The pairs of several manifests, in the order given, with every image path made absolute against its own manifest's
+    /// directory. A manifest listed twice is read twice: its pairs weigh twice in what is drawn from the list.
+    /// </summary>
+    public static IReadOnlyList<PreferencePair> ReadMany(IEnumerable<string> paths)
+    {
+        var pairs = new List<PreferencePair>();
+        foreach (string path in paths)
+        {
+            string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+            pairs.AddRange(Read(path).Select(p => p with
+            {
+                Chosen = Path.GetFullPath(Resolve(directory, p.Chosen)),
+                Rejected = Path.GetFullPath(Resolve(directory, p.Rejected)),
+            }));
+        }
+        if (pairs.Count == 0) throw new ArgumentException("no preference manifest given");
+        return pairs;
+    }
+
     /// <summary>Where a manifest's image of <paramref name="seed"/> goes, relative to the manifest: <c>images/CATEGORY/SEED.png</c>.</summary>
     public static string ImagePath(Category category, long seed) => $"images/{CategoryNames.Slug(category)}/{seed.ToString(CultureInfo.InvariantCulture)}.png";
 
