@@ -8,8 +8,9 @@ namespace Training.Dpo;
 
 /// <summary>
 /// Preference manifests made ready for Diffusion-DPO (a manifest listed twice weighs twice): every image encoded once by the
-/// VAE (the latent distribution's mean and standard deviation are kept, and a fresh latent is drawn from them per use, as
-/// diffusers samples <c>latent_dist</c> each step; an image in several pairs is encoded once) and every prompt encoded once by the text encoder(s), plus the empty prompt for conditioning dropout.
+/// VAE, however many pairs name it (the latent distribution's mean and standard deviation are kept, and a fresh latent is
+/// drawn from them per use, as diffusers samples <c>latent_dist</c> each step), and every prompt encoded once by the text
+/// encoder(s), plus the empty prompt for conditioning dropout.
 /// Images whose size differs from the resolution are resized (shorter side) and centre-cropped, as diffusers' DPO script does;
 /// they are never flipped (a flip changes what a position caption says).
 /// </summary>
