@@ -53,7 +53,7 @@ internal static class DpoCommand
             // The host copies the hyperparameters when it writes the adapter, after the task is made: what the data decides goes in too.
             ConsoleProgress.Run(progress => run = AdapterTrainer.Run(s, "dpo", trainingData, hyper, (model, adapter) =>
             {
-                data = new PreferenceData(model, manifests, result.GetValue(resolution));
+                data = new PreferenceData(model, read, result.GetValue(resolution));
                 var dpo = new DiffusionDpo(model, adapter, b, lambda);
                 hyper["resolution"] = data.Resolution;
                 hyper["prediction_type"] = dpo.PredictionTypeName;

@@ -5,6 +5,7 @@ using Torch;
 using Torch.NN;
 using Training.Dpo;
 using Training.Loop;
+using Training.Preferences;
 
 namespace Training.Tests;
 
@@ -196,7 +197,7 @@ public class DpoLossTests
             using var g = new Generator(2);
             using LoraAdapter adapter = model.Adapters.CreateTrainable("dpo-step", new LoraConfig { Rank = 4 }, g, dtype: DType.Float32);
             float[][] loraBefore = adapter.Parameters().Select(p => p.Contiguous().ToArray<float>()).ToArray();
-            using var data = new PreferenceData(model, [manifest]);
+            using var data = new PreferenceData(model, PairManifest.ReadMany([manifest]));
             Assert.Equal(model.DefaultSize, data.Resolution);
             var task = new DpoTask(new DiffusionDpo(model, adapter, 5000), data, adapter, batch: 2, dropPrompt: 0.5);
             TrainingReport report = TrainingLoop.Run(task, new TrainingOptions(Path.Combine(dir, "train"), 2, 1e-2, 3, WarmupSteps: 1), new LineProgress(TextWriter.Null));

@@ -21,10 +21,11 @@ public sealed class PreferenceData : IDisposable
     private readonly Tensor _mean, _std, _context, _emptyContext;
     private readonly Tensor? _pooled, _emptyPooled;
 
-    public PreferenceData(StableDiffusionModel model, IReadOnlyList<string> manifests, int? resolution = null)
+    /// <param name="pairs">the manifests' pairs with absolute image paths (<see cref="PairManifest.ReadMany"/>)</param>
+    public PreferenceData(StableDiffusionModel model, IReadOnlyList<PreferencePair> pairs, int? resolution = null)
     {
         _model = model;
-        Pairs = PairManifest.ReadMany(manifests);
+        Pairs = pairs;
         Resolution = resolution ?? model.DefaultSize;
         if (Resolution % model.VaeScaleFactor != 0) throw new ArgumentException($"the resolution {Resolution} must be a multiple of {model.VaeScaleFactor} for this model");
         var images = new Dictionary<string, int>(StringComparer.Ordinal);

@@ -72,8 +72,7 @@ public sealed class CorrectedPairs(TextToImagePipeline pipeline, EvalMethod meth
     // The rejected images of the verifier's same-prompt pairs, grouped by prompt; each image once, however many pairs name it.
     private static List<Failed> Read(string source, IReadOnlyList<Category>? categories, int? perCategory)
     {
-        IReadOnlyList<PreferencePair> pairs = PairManifest.Read(source);
-        string directory = Path.GetDirectoryName(Path.GetFullPath(source))!;
+        IReadOnlyList<PreferencePair> pairs = PairManifest.ReadResolved(source);
         var byPrompt = new Dictionary<(Category, string), Failed>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var taken = new Dictionary<Category, int>();
@@ -85,14 +84,13 @@ public sealed class CorrectedPairs(TextToImagePipeline pipeline, EvalMethod meth
             Spec spec = pair.PromptSpec()
                         ?? throw new InvalidDataException($"{source}: pair {line + 1}: the prompt \"{pair.Prompt}\" is not a ShapeWorld caption");
             if (categories is not null && !categories.Contains(spec.Category)) continue;
-            string path = Path.GetFullPath(PairManifest.Resolve(directory, pair.Rejected));
-            if (!seen.Add(path)) continue;
+            if (!seen.Add(pair.Rejected)) continue;
             int count = taken.GetValueOrDefault(spec.Category);
             if (count >= perCategory) continue;
             taken[spec.Category] = count + 1;
             if (!byPrompt.TryGetValue((spec.Category, pair.Prompt), out Failed? f))
                 byPrompt[(spec.Category, pair.Prompt)] = f = new Failed(new Prompt(spec.Category, spec, pair.Prompt), []);
-            f.Images.Add((seed, path));
+            f.Images.Add((seed, pair.Rejected));
         }
         if (byPrompt.Count == 0)
             throw new InvalidDataException($"{source}: no rejected images" +

@@ -79,22 +79,24 @@ public static class PairManifest
         return pairs;
     }
 
+    /// <summary>The pairs of a manifest (as <see cref="Read"/>) with both image paths made absolute against its directory.</summary>
+    public static IReadOnlyList<PreferencePair> ReadResolved(string path)
+    {
+        string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        return Read(path).Select(p => p with
+        {
+            Chosen = Path.GetFullPath(Resolve(directory, p.Chosen)),
+            Rejected = Path.GetFullPath(Resolve(directory, p.Rejected)),
+        }).ToList();
+    }
+
     /// <summary>
-    /// The pairs of several manifests, in the order given, with every image path made absolute against its own manifest's
-    /// directory. A manifest listed twice is read twice: its pairs weigh twice in what is drawn from the list.
+    /// The pairs of several manifests, in the order given, as <see cref="ReadResolved"/>: each image path absolute against its own
+    /// manifest's directory. A manifest listed twice is read twice: its pairs weigh twice in what is drawn from the list.
     /// </summary>
     public static IReadOnlyList<PreferencePair> ReadMany(IEnumerable<string> paths)
     {
-        var pairs = new List<PreferencePair>();
-        foreach (string path in paths)
-        {
-            string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-            pairs.AddRange(Read(path).Select(p => p with
-            {
-                Chosen = Path.GetFullPath(Resolve(directory, p.Chosen)),
-                Rejected = Path.GetFullPath(Resolve(directory, p.Rejected)),
-            }));
-        }
+        List<PreferencePair> pairs = paths.SelectMany(ReadResolved).ToList();
         if (pairs.Count == 0) throw new ArgumentException("no preference manifest given");
         return pairs;
     }

@@ -17,9 +17,8 @@ public static class RenderedChosenPairs
     {
         if (perPair < 1) throw new ArgumentException("--per-pair must be at least 1");
         if (size < 8) throw new ArgumentException("--size must be at least 8");
-        IReadOnlyList<PreferencePair> input = PairManifest.Read(source);
+        IReadOnlyList<PreferencePair> input = PairManifest.ReadResolved(source);
         Spec[] specs = input.Select((pair, line) => SpecOf(source, line, pair)).ToArray(); // every prompt read before anything is written
-        string directory = Path.GetDirectoryName(Path.GetFullPath(source))!;
         Directory.CreateDirectory(output);
         var pairs = new List<PreferencePair>();
         var rejected = new HashSet<string>(StringComparer.Ordinal);
@@ -27,8 +26,7 @@ public static class RenderedChosenPairs
         {
             PreferencePair pair = input[line];
             Spec spec = specs[line];
-            string rejectedPath = Path.GetFullPath(PairManifest.Resolve(directory, pair.Rejected));
-            rejected.Add(rejectedPath);
+            rejected.Add(pair.Rejected);
             for (int k = 0; k < perPair; k++)
             {
                 int sceneSeed = seed + line * perPair + k;
@@ -39,7 +37,6 @@ public static class RenderedChosenPairs
                 pairs.Add(pair with
                 {
                     Chosen = relative,
-                    Rejected = rejectedPath,
                     Kind = PreferencePair.SamePrompt,
                     ContrastPrompt = null,
                     ChosenSeed = sceneSeed,
