@@ -9,6 +9,7 @@ root.Subcommands.Add(ShipCommand.Create());
 root.Subcommands.Add(ShipJudgeCommand.Create());
 root.Subcommands.Add(FinetuneClipCommand.Create());
 root.Subcommands.Add(TrainItmCommand.Create());
+root.Subcommands.Add(TrainCounterCommand.Create());
 root.Subcommands.Add(AgreementCommand.Create());
 root.Subcommands.Add(PublishCommand.Create());
 root.Subcommands.Add(PairsCommand.Create());

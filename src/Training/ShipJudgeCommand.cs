@@ -11,11 +11,12 @@ namespace Training;
 /// <summary>
 /// <c>align-train ship-judge</c>: adds a judge trained by <c>train-itm</c> (a reward directory: CLIP towers, tokenizer and a
 /// head) to a shipped ShapeWorld model directory as <c>judge/</c> (or <c>--as NAME</c>: <c>NAME/</c>, for a second judge the
-/// server ensembles with the first), so a fresh server has a learnt reward that sees layout. The judge must load as a reward
-/// first; what loaded is saved anew, in the current layout (a FiLM judge saved with a whole CLIPModel ships its text tower
-/// alone). Its files, loss curve (<c>report/NAME-loss.png</c>) and caption ranking are recorded in the model's manifest under
-/// NAME with their sha256. The new directory is staged beside the old and swapped in, and the manifest is rewritten under
-/// another name and renamed.
+/// server ensembles with the first), so a fresh server has a learnt reward that sees layout; with <c>--as counter</c>, the
+/// counter <c>train-counter</c> wrote (<see cref="CountReward"/>), which the server ensembles with the judges. The reward must
+/// load first; what loaded is saved anew, in the current layout (a FiLM judge saved with a whole CLIPModel ships its text
+/// tower alone). Its files, loss curve (<c>report/NAME-loss.png</c>) and caption ranking (a counter: its counting report) are
+/// recorded in the model's manifest under NAME with their sha256. The new directory is staged beside the old and swapped in,
+/// and the manifest is rewritten under another name and renamed.
 /// </summary>
 internal static class ShipJudgeCommand
 {
@@ -23,6 +24,9 @@ internal static class ShipJudgeCommand
 
     /// <summary>The second judge the embedded model ships: trained with hindsight on ReNO's own images (README, "ReNO's own images as the judge's data").</summary>
     public const string HindsightJudgeDirectory = "judge-hindsight";
+
+    /// <summary>Where the counter ships (README, "A counter for counting").</summary>
+    public const string CounterDirectory = "counter";
 
     // "judge" or "judge-…": never one of the model's own directories (model/, reward/, report/)
     private static bool IsJudgeName(string name) =>
@@ -36,15 +40,19 @@ internal static class ShipJudgeCommand
         var note = new Option<string?>("--note") { Description = "how the judge was trained (the command), recorded in the manifest" };
         var name = new Option<string>("--as")
         {
-            Description = $"the judge's directory and manifest entry (default {JudgeDirectory}; e.g. {HindsightJudgeDirectory}, the second judge the server ensembles with it)",
+            Description = $"the judge's directory and manifest entry (default {JudgeDirectory}; e.g. {HindsightJudgeDirectory}, the second judge the server ensembles with it; " +
+                          $"{CounterDirectory} for the counter of train-counter)",
             DefaultValueFactory = _ => JudgeDirectory,
         };
-        var command = new Command("ship-judge", "Ship a trained judge with the embedded ShapeWorld model (judge/, recorded in its manifest)") { from, to, note, name };
+        var command = new Command("ship-judge", "Ship a trained judge (or, --as counter, the counter) with the embedded ShapeWorld model (judge/, recorded in its manifest)")
+        {
+            from, to, note, name,
+        };
         command.SetAction(result =>
         {
             string source = result.GetValue(from)!, target = result.GetValue(to)!, judgeName = result.GetValue(name)!;
             Ship(source, target, result.GetValue(note), judgeName);
-            result.InvocationConfiguration.Output.WriteLine($"shipped the judge {source} to {Path.Combine(target, judgeName)}");
+            result.InvocationConfiguration.Output.WriteLine($"shipped the {(judgeName == CounterDirectory ? "counter" : "judge")} {source} to {Path.Combine(target, judgeName)}");
             return 0;
         });
         return command;
@@ -52,14 +60,26 @@ internal static class ShipJudgeCommand
 
     public static void Ship(string from, string to, string? note, string name = JudgeDirectory)
     {
-        if (!IsJudgeName(name)) throw new ArgumentException($"--as {name}: a judge's name is \"{JudgeDirectory}\" or \"{JudgeDirectory}-\" and lower-case letters, digits or '-' (e.g. {HindsightJudgeDirectory})");
+        bool counter = name == CounterDirectory;
+        if (!counter && !IsJudgeName(name))
+            throw new ArgumentException($"--as {name}: a judge's name is \"{JudgeDirectory}\" or \"{JudgeDirectory}-\" and lower-case letters, digits or '-' " +
+                                        $"(e.g. {HindsightJudgeDirectory}); the counter's is \"{CounterDirectory}\"");
         string manifestPath = Path.Combine(to, "manifest.json");
         if (!File.Exists(manifestPath)) throw new FileNotFoundException($"{manifestPath}: not a shipped model directory (no manifest.json)", manifestPath);
         using var scope = torch.NewDisposeScope();
         using IRewardModel loaded = RewardModels.Load(from, name, Device.CPU);
-        var judge = loaded as IMatchingJudge
-                    ?? throw new ArgumentException($"{from}: a {loaded.GetType().Name}, not a judge trained by train-itm (no film_head/ or itm_head/)");
-        string kind = judge is FilmJudgeReward ? "film" : "itm";
+        (string kind, Action<string> save, string report) = (loaded, counter) switch
+        {
+            (CountReward c, true) => ("count", c.SavePretrained, "report.json"),
+            (IMatchingJudge j, false) => (j is FilmJudgeReward ? "film" : "itm", (Action<string>)(d =>
+            {
+                j.SavePretrained(d);
+                ClipTokenizer.CopyFiles(from, d);
+            }), "ranking.json"),
+            _ => throw new ArgumentException(counter
+                ? $"{from}: a {loaded.GetType().Name}, not a counter trained by train-counter (no {CountReward.HeadDirectory}/)"
+                : $"{from}: a {loaded.GetType().Name}, not a judge trained by train-itm (no film_head/ or itm_head/)"),
+        };
 
         var manifest = JsonNode.Parse(File.ReadAllText(manifestPath))!.AsObject();
         var files = manifest["files"]?.AsObject() ?? throw new InvalidDataException($"{manifestPath}: no \"files\"");
@@ -68,14 +88,13 @@ internal static class ShipJudgeCommand
         {
             ["kind"] = kind,
             ["note"] = note,
-            ["ranking"] = File.Exists(Path.Combine(trainDir, "ranking.json")) ? JsonNode.Parse(File.ReadAllText(Path.Combine(trainDir, "ranking.json"))) : null,
+            [counter ? "counting" : "ranking"] = File.Exists(Path.Combine(trainDir, report)) ? JsonNode.Parse(File.ReadAllText(Path.Combine(trainDir, report))) : null,
         };
         string staging = Path.Combine(to, $"{name}.tmp-{Guid.NewGuid():N}");
         string curve = Path.Combine(trainDir, "loss.png"), shippedCurve = Path.Combine(to, "report", $"{name}-loss.png");
         try
         {
-            judge.SavePretrained(staging);
-            ClipTokenizer.CopyFiles(from, staging);
+            save(staging);
             foreach (string key in files.Select(f => f.Key).Where(k => k.StartsWith(name + "/", StringComparison.Ordinal)).ToArray()) files.Remove(key);
             foreach (string f in Directory.GetFiles(staging, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
                 files[$"{name}/{Path.GetRelativePath(staging, f).Replace(Path.DirectorySeparatorChar, '/')}"] = ShipCommand.Sha256(f);

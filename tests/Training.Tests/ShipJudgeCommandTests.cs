@@ -95,6 +95,34 @@ public sealed class ShipJudgeCommandTests : IDisposable
         Assert.IsType<FilmJudgeReward>(loaded);
     }
 
+    [Fact]
+    public void TheCounterShipsAsCounterWithItsCountingReportAndAJudgeIsRefusedThere()
+    {
+        string counter = Path.Combine(_dir, "counter-run");
+        (int exit, string output) = TestFiles.AlignTrain("train-counter", "--out", counter, "--steps", "1", "--channels", "8", "--blocks", "1", "--rendered-per-step", "2");
+        Assert.True(exit == 0, output);
+        string to = Shipped();
+
+        (exit, output) = AlignTrain.Run("ship-judge", "--from", counter, "--to", to, "--as", "counter", "--note", "one step");
+        Assert.True(exit == 0, output);
+        Assert.Contains($"shipped the counter {counter}", output);
+        using JsonDocument manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(to, "manifest.json")));
+        JsonElement entry = manifest.RootElement.GetProperty("counter");
+        Assert.Equal("count", entry.GetProperty("kind").GetString());
+        Assert.Equal(500, entry.GetProperty("counting").GetProperty("rendered").GetProperty("images").GetInt32());
+        string[] files = manifest.RootElement.GetProperty("files").EnumerateObject().Select(f => f.Name).ToArray();
+        Assert.Contains("counter/count_head/model.safetensors", files);
+        Assert.DoesNotContain(files, f => f.StartsWith("counter/train", StringComparison.Ordinal));
+        using (IRewardModel loaded = RewardModels.Load(Path.Combine(to, "counter"), "shapeworld-counter", Device.CPU))
+            Assert.IsType<CountReward>(loaded);
+
+        string before = File.ReadAllText(Path.Combine(to, "manifest.json"));
+        (exit, output) = AlignTrain.Run("ship-judge", "--from", Path.Combine(Shared.RepositoryRoot, "models", "shapeworld", "judge"), "--to", to, "--as", "counter");
+        Assert.Equal(2, exit);
+        Assert.Contains("not a counter trained by train-counter", output);
+        Assert.Equal(before, File.ReadAllText(Path.Combine(to, "manifest.json")));
+    }
+
     [Theory]
     [InlineData("model")]
     [InlineData("judge-")]

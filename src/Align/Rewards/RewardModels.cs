@@ -19,7 +19,7 @@ public static class RewardModels
 
     /// <summary>
     /// Recognises, in this order: <c>itm_head/config.json</c> → <see cref="ImageTextMatchingReward"/>;
-    /// <c>film_head/config.json</c> → <see cref="FilmJudgeReward"/>;
+    /// <c>film_head/config.json</c> → <see cref="FilmJudgeReward"/>; <c>count_head/config.json</c> → <see cref="CountReward"/>;
     /// <c>open_clip_config.json</c> → <see cref="HpsV2Reward"/>;
     /// <c>aesthetic_mlp.safetensors</c> → <see cref="AestheticReward"/>; a transformers CLIPModel <c>config.json</c>
     /// (with <c>text_config</c> and <c>vision_config</c>) → <see cref="ClipScoreReward"/> (CLIP score or PickScore).
@@ -37,12 +37,14 @@ public static class RewardModels
         {
             Layout.ImageTextMatching => ImageTextMatchingReward.FromPretrained(directory, name),
             Layout.Film => FilmJudgeReward.FromPretrained(directory, name),
+            Layout.Count => CountReward.FromPretrained(directory, name),
             Layout.OpenClip => HpsV2Reward.FromPretrained(directory, name),
             Layout.Aesthetic => AestheticReward.FromPretrained(directory, name),
             Layout.TransformersClip => ClipScoreReward.FromPretrained(directory, name),
             _ => throw new ModelLoadException(
                 $"{directory}: not a reward model directory: expected {ImageTextMatchingReward.HeadDirectory}/config.json with a CLIPModel " +
-                $"config.json (image-text matching), {FilmJudgeReward.HeadDirectory}/config.json with one (FiLM judge), {OpenClipConfig.FileName} (HPSv2), {AestheticReward.MlpFileName} " +
+                $"config.json (image-text matching), {FilmJudgeReward.HeadDirectory}/config.json with one (FiLM judge), {CountReward.HeadDirectory}/config.json " +
+                $"(ShapeWorld counter), {OpenClipConfig.FileName} (HPSv2), {AestheticReward.MlpFileName} " +
                 "with a CLIPModel config.json (aesthetic predictor), or a transformers CLIPModel config.json with text_config and " +
                 "vision_config (CLIP score, PickScore)"),
         };
@@ -71,12 +73,13 @@ public static class RewardModels
         _ => null,
     };
 
-    private enum Layout { Unknown, ImageTextMatching, Film, OpenClip, Aesthetic, TransformersClip }
+    private enum Layout { Unknown, ImageTextMatching, Film, Count, OpenClip, Aesthetic, TransformersClip }
 
     private static Layout Recognise(string directory)
     {
         if (File.Exists(Path.Combine(directory, ImageTextMatchingReward.HeadDirectory, "config.json"))) return Layout.ImageTextMatching;
         if (File.Exists(Path.Combine(directory, FilmJudgeReward.HeadDirectory, "config.json"))) return Layout.Film;
+        if (File.Exists(Path.Combine(directory, CountReward.HeadDirectory, "config.json"))) return Layout.Count;
         if (File.Exists(Path.Combine(directory, OpenClipConfig.FileName))) return Layout.OpenClip;
         if (File.Exists(Path.Combine(directory, AestheticReward.MlpFileName))) return Layout.Aesthetic;
         string config = Path.Combine(directory, "config.json");
