@@ -53,6 +53,23 @@ public class ShippedModelTests
         AssertPrefersThePrompt(hindsightJudge, result.Images, passed, prompt);
     }
 
+    [Fact]
+    public void ItsCounterCountsTheObjectsOfScenesItNeverSaw()
+    {
+        // rendered scenes of the eval split's captions (the counter trained on the train split's): each shape × colour's
+        // count, rounded, against the scene's own objects
+        using var scope = torch.NewDisposeScope();
+        using IRewardModel loaded = RewardModels.Load(Path.Combine(Root(), "counter"), "shapeworld-counter", Device.CPU);
+        var counter = Assert.IsType<CountReward>(loaded);
+        Scene[] scenes = Enumerable.Range(0, 60).Select(i => CaptionedScenes.Generate(Split.Eval, 21, i).Scene).ToArray();
+        Tensor images = torch.Stack(scenes.Select(s => SceneRenderer.Render(s).ToTensor()).ToArray());
+        float[] counts;
+        using (Autograd.NoGrad()) counts = counter.Head.Counts(images).Round().ToArray<float>();
+        int exact = scenes.Select((scene, i) => Vocabulary.Shapes.All(shape => Vocabulary.Colours.All(colour =>
+            counts[i * CountHead.ClassCount + CountHead.ClassOf(shape, colour)] == scene.Objects.Count(o => o.Shape == shape && o.Colour == colour)))).Count(x => x);
+        Assert.True(exact >= 48, $"{exact} of 60 scenes counted exactly");
+    }
+
     // The reward scores the images that show the prompt (the verifier passes them) higher, on average, for that prompt than for a
     // different one. Those that fail are left out: a judge that sees what they lack rightly scores them low for the prompt.
     private static void AssertPrefersThePrompt(IRewardModel reward, Tensor images, bool[] passed, string prompt)

@@ -79,8 +79,8 @@ public sealed class AlignmentTests : IAsyncLifetime
         var progress = lines.Where(l => l.StartsWith("data: ", StringComparison.Ordinal)).Select(l => JsonDocument.Parse(l[6..]).RootElement)
             .Where(e => e.TryGetProperty("phase", out JsonElement p) && p.GetString() == "iteration").ToArray();
         Assert.Equal([1, 2, 3, 4], progress.Select(p => p.GetProperty("step").GetInt32()));
-        // No rewards named: the embedded model's default alignment rewards, its two judges, weighted 1 each.
-        string[] judges = [EmbeddedModel.JudgeReward, EmbeddedModel.HindsightJudgeReward];
+        // No rewards named: the embedded model's default alignment rewards, its two judges and its counter, weighted 1 each.
+        string[] judges = [EmbeddedModel.JudgeReward, EmbeddedModel.HindsightJudgeReward, EmbeddedModel.CounterReward];
         Assert.All(progress, p => Assert.Equal(judges, p.GetProperty("rewards").EnumerateObject().Select(r => r.Name)));
 
         JsonElement result = JsonDocument.Parse(lines.Last(l => l.StartsWith("data: ", StringComparison.Ordinal))[6..]).RootElement;

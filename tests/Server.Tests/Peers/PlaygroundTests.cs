@@ -49,9 +49,9 @@ public sealed class PlaygroundTests
         Assert.True(seen.GetProperty("ok").GetBoolean(), line);
 
         // What the browser saw, checked again here: the chart's points are the streamed rewards, one per ReNO iteration and
-        // default alignment reward (the two judges) and one per best-of-n candidate; the error names the field; the curl is
-        // ours with the key kept out of it.
-        Assert.Equal(2 * 3, seen.GetProperty("compare").GetProperty("chart").GetArrayLength());
+        // default alignment reward (the two judges and the counter) and one per best-of-n candidate; the error names the field;
+        // the curl is ours with the key kept out of it.
+        Assert.Equal(3 * 3, seen.GetProperty("compare").GetProperty("chart").GetArrayLength());
         Assert.Equal(4, seen.GetProperty("keyboard").GetProperty("chart").GetArrayLength());
         Assert.Equal(2, seen.GetProperty("compare").GetProperty("scores").GetArrayLength());
         Assert.Contains("in width", seen.GetProperty("fieldError").GetProperty("text").GetString());

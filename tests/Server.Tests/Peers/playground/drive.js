@@ -95,7 +95,7 @@ try {
     const iterations = events.filter((e) => e.name === 'progress' && e.data.phase === 'iteration');
     assert.equal(iterations.length, 3, 'ReNO streamed 3 iteration events');
     const points = await chartPoints(page);
-    const judges = ['shapeworld-judge', 'shapeworld-judge-hindsight']; // the default alignment rewards: one series each
+    const judges = ['shapeworld-judge', 'shapeworld-judge-hindsight', 'shapeworld-counter']; // the default alignment rewards: one series each
     assert.deepEqual(Object.keys(iterations[0].data.rewards), judges);
     const expected = judges.flatMap((j) => iterations.map((e) => `${j}, iteration ${e.data.step}: ${e.data.rewards[j].toFixed(4)}`));
     assert.deepEqual(points, expected, 'the chart has one point per reward and iteration event, with its reward');
