@@ -36,10 +36,15 @@ internal static class DraftCommand
         var checkpointing = new Option<bool>("--gradient-checkpointing") { Description = "recompute each grad step's UNet call in the backward pass (less memory, one more UNet forward per grad step)" };
         var kl = new Option<double>("--kl") { Description = "weight of the mean squared difference between the adapted and the base model's noise predictions at the grad steps" };
         var decay = new Option<double>("--lora-scale-decay") { Description = "weight of the L2 penalty Σ‖scale·B·A‖² on the LoRA's weight deltas" };
+        var expReward = new Option<bool>("--exp-reward")
+        {
+            Description = "maximise exp(Σ wᵢ·rewardᵢ): for log-probability rewards (the soft verifier, the judges) the probability itself, " +
+                          "so hopeless samples stop dominating the gradient",
+        };
         var size = new Option<int?>("--size") { Description = "training image size (default: the model's)" };
         var command = new Command("draft", "DRaFT: fine-tune a LoRA by back-propagating a differentiable reward through the last sampling steps");
         shared.AddTo(command);
-        foreach (Option option in new Option[] { rewards, sampleSteps, k, lv, checkpointing, kl, decay, size }) command.Options.Add(option);
+        foreach (Option option in new Option[] { rewards, sampleSteps, k, lv, checkpointing, kl, decay, expReward, size }) command.Options.Add(option);
         command.SetAction(result =>
         {
             AdapterTrainingSettings settings = shared.Read(result);
@@ -53,6 +58,7 @@ internal static class DraftCommand
                 GradientCheckpointing = result.GetValue(checkpointing),
                 KlWeight = result.GetValue(kl),
                 LoraDecay = result.GetValue(decay),
+                ExpReward = result.GetValue(expReward),
             };
             draft.Validate();
             if (settings.Batch < 1) throw new ArgumentException($"--batch must be at least 1, got {settings.Batch}");
@@ -64,7 +70,7 @@ internal static class DraftCommand
             var hyper = new Dictionary<string, object>
             {
                 ["sample_steps"] = draft.SampleSteps, ["k"] = draft.K, ["lv"] = draft.Lv, ["guidance"] = draft.Guidance,
-                ["gradient_checkpointing"] = draft.GradientCheckpointing, ["kl"] = draft.KlWeight, ["lora_scale_decay"] = draft.LoraDecay,
+                ["gradient_checkpointing"] = draft.GradientCheckpointing, ["kl"] = draft.KlWeight, ["lora_scale_decay"] = draft.LoraDecay, ["exp_reward"] = draft.ExpReward,
                 ["rewards"] = specs.ToDictionary(r => r.Name, r => r.Weight),
             };
             if (draft.Size is int s) hyper["size"] = s;

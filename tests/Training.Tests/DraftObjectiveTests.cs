@@ -178,6 +178,24 @@ public sealed class DraftObjectiveTests : IDisposable
     }
 
     [Fact]
+    public void TheExpRewardScalesEachSamplesGradientByItsExponential()
+    {
+        using var scope = torch.NewDisposeScope();
+        IReadOnlyDictionary<string, double> plainMetrics = new Dictionary<string, double>(), expMetrics = plainMetrics;
+        Tensor plain = Gradient(() => plainMetrics = DraftObjective.Backward(_pipeline, _adapter, Rewards, [Prompt], [3], Settings(k: 2), new Generator(9)));
+        Tensor exp = Gradient(() => expMetrics = DraftObjective.Backward(_pipeline, _adapter, Rewards, [Prompt], [3], Settings(k: 2) with { ExpReward = true }, new Generator(9)));
+
+        double reward = plainMetrics["reward"];
+        Assert.Equal(reward, expMetrics["reward"], 1e-4);
+        Assert.Equal(Math.Exp(reward), expMetrics["exp_reward"], Math.Exp(reward) * 1e-5);
+        Assert.Equal(-expMetrics["exp_reward"], expMetrics["loss"], Math.Exp(reward) * 1e-5);
+        // One sample: ∇ exp(r) = exp(r) · ∇r.
+        double difference = RelativeDifference(plain * Math.Exp(reward), exp);
+        Assert.True(plain.Norm().ToDouble() > 0, "no gradient");
+        Assert.True(difference < 1e-4, $"the exp objective's gradient is not exp(reward) × the plain one's (relative difference {difference:G3})");
+    }
+
+    [Fact]
     public void TheKlTermPullsTowardsTheBase()
     {
         using var scope = torch.NewDisposeScope();

@@ -9,7 +9,7 @@ namespace Training.Draft;
 /// One DRaFT gradient (Clark et al. 2024, "Directly Fine-Tuning Diffusion Models on Differentiable Rewards"): sample with
 /// the adapted model from seeded noise, the first T − K steps without grad; detach the sample there (the truncation: no
 /// gradient reaches the earlier steps) and run the last K steps with grad, decode, score, and back-propagate
-/// loss = −mean Σ wᵢ·rewardᵢ into the adapter's A and B. DRaFT-LV instead runs all T steps without grad, re-noises the
+/// loss = −mean Σ wᵢ·rewardᵢ (or −mean exp Σ wᵢ·rewardᵢ, <see cref="DraftSettings.ExpReward"/>) into the adapter's A and B. DRaFT-LV instead runs all T steps without grad, re-noises the
 /// finished sample to the last timestep n times and denoises each once with grad, averaging the loss over the n.
 /// Regularisers: the mean squared difference between the adapted and the base model's guided noise predictions at the
 /// grad steps (a KL between their Gaussian transitions up to a factor), and an L2 penalty on the LoRA's weight deltas.
@@ -21,7 +21,7 @@ public static class DraftObjective
     /// <param name="prompts">one image per prompt</param>
     /// <param name="seeds">the initial noise of each image</param>
     /// <param name="noise">DRaFT-LV's re-noising draws</param>
-    /// <returns>the step's metrics, the loss first: loss, reward (mean weighted total), each reward's mean score when there are several, kl, lora_l2</returns>
+    /// <returns>the step's metrics, the loss first: loss, reward (mean weighted total), exp_reward (its exponential's mean, with <see cref="DraftSettings.ExpReward"/>), each reward's mean score when there are several, kl, lora_l2</returns>
     public static IReadOnlyDictionary<string, double> Backward(TextToImagePipeline pipeline, LoraAdapter adapter, RewardEnsemble rewards,
         IReadOnlyList<string> prompts, IReadOnlyList<long> seeds, DraftSettings s, Generator noise)
     {
@@ -94,7 +94,7 @@ public static class DraftObjective
                 kl = kl is null ? null : kl / (steps - first);
                 Tensor images = pipeline.Decode(x).Images;
                 (Tensor total, IReadOnlyDictionary<string, Tensor> each) = rewards.ScoreAll(images, prompts);
-                Tensor loss = -total.Mean();
+                Tensor loss = -(s.ExpReward ? total.Exp() : total).Mean();
                 if (kl is not null) loss = loss + kl * s.KlWeight;
                 loss = loss / starts.Length;
                 double? l2 = null;
@@ -107,6 +107,7 @@ public static class DraftObjective
                 loss.Backward();
                 totals.Add("loss", loss.ToDouble());
                 totals.Add("reward", total.Detach().Mean().ToDouble() / starts.Length);
+                if (s.ExpReward) totals.Add("exp_reward", total.Detach().Exp().Mean().ToDouble() / starts.Length);
                 if (rewards.Members.Count > 1)
                     foreach ((string name, Tensor score) in each) totals.Add("reward_" + name, score.Detach().Mean().ToDouble() / starts.Length);
                 if (kl is not null) totals.Add("kl", kl.ToDouble() / starts.Length);

@@ -30,6 +30,13 @@ public sealed record DraftSettings
     /// <summary>Weight of Σ‖scale·B·A‖² over the LoRA's layers (0: off).</summary>
     public double LoraDecay { get; init; }
 
+    /// <summary>
+    /// Maximise exp(Σ wᵢ·rewardᵢ) instead of the sum. For log-likelihood rewards (the soft verifier's log P(pass), a judge's
+    /// log σ(logit)) that is the probability itself, the product of the members' when there are several: a sample the
+    /// rewards find hopeless (P ≈ 0) adds almost no gradient, where under the log it adds the largest.
+    /// </summary>
+    public bool ExpReward { get; init; }
+
     /// <summary>The first step that runs with grad.</summary>
     public int FirstGradStep => SampleSteps - (Lv > 0 ? 1 : K);
 
