@@ -9,8 +9,9 @@ namespace Training.Draft;
 /// One DRaFT gradient (Clark et al. 2024, "Directly Fine-Tuning Diffusion Models on Differentiable Rewards"): sample with
 /// the adapted model from seeded noise, the first T − K steps without grad; detach the sample there (the truncation: no
 /// gradient reaches the earlier steps) and run the last K steps with grad, decode, score, and back-propagate
-/// loss = −mean Σ wᵢ·rewardᵢ (or −mean exp Σ wᵢ·rewardᵢ, <see cref="DraftSettings.ExpReward"/>) into the adapter's A and B. DRaFT-LV instead runs all T steps without grad, re-noises the
-/// finished sample to the last timestep n times and denoises each once with grad, averaging the loss over the n.
+/// loss = −mean Σ wᵢ·rewardᵢ (or −mean exp Σ wᵢ·rewardᵢ, <see cref="DraftSettings.ExpReward"/>) into the adapter's A and B.
+/// DRaFT-LV instead runs all T steps without grad, re-noises the finished sample to the last timestep n times and
+/// denoises each once with grad, averaging the loss over the n.
 /// Regularisers: the mean squared difference between the adapted and the base model's guided noise predictions at the
 /// grad steps (a KL between their Gaussian transitions up to a factor), and an L2 penalty on the LoRA's weight deltas.
 /// An adapter on the text encoders samples with its own prompt encoding and learns through it: the grad steps encode the
