@@ -95,7 +95,8 @@ public static class DraftObjective
                 kl = kl is null ? null : kl / (steps - first);
                 Tensor images = pipeline.Decode(x).Images;
                 (Tensor total, IReadOnlyDictionary<string, Tensor> each) = rewards.ScoreAll(images, prompts);
-                Tensor loss = -(s.ExpReward ? total.Exp() : total).Mean();
+                Tensor objective = s.ExpReward ? total.Exp() : total;
+                Tensor loss = -objective.Mean();
                 if (kl is not null) loss = loss + kl * s.KlWeight;
                 loss = loss / starts.Length;
                 double? l2 = null;
@@ -108,7 +109,7 @@ public static class DraftObjective
                 loss.Backward();
                 totals.Add("loss", loss.ToDouble());
                 totals.Add("reward", total.Detach().Mean().ToDouble() / starts.Length);
-                if (s.ExpReward) totals.Add("exp_reward", total.Detach().Exp().Mean().ToDouble() / starts.Length);
+                if (s.ExpReward) totals.Add("exp_reward", objective.Detach().Mean().ToDouble() / starts.Length);
                 if (rewards.Members.Count > 1)
                     foreach ((string name, Tensor score) in each) totals.Add("reward_" + name, score.Detach().Mean().ToDouble() / starts.Length);
                 if (kl is not null) totals.Add("kl", kl.ToDouble() / starts.Length);
