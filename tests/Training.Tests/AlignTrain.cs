@@ -14,6 +14,7 @@ public static class AlignTrain
         if (!p.WaitForExit(300_000))
         {
             p.Kill(entireProcessTree: true);
+            p.WaitForExit(); // gone before the test's temporary directories are deleted
             Assert.Fail($"align-train {string.Join(' ', args)} did not finish in 5 minutes");
         }
         return (p.ExitCode, stdout.Result + stderr.Result);

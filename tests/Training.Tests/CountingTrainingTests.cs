@@ -11,16 +11,17 @@ namespace Training.Tests;
 public class CountingTrainingTests
 {
     // A directory of rendered scenes written as PNGs, standing in for the generator's images (the detector labels both alike).
-    private static string GeneratedImages(int count, int size = SceneRenderer.DefaultSize)
+    private static TempDirectory GeneratedImages(int count, int size = SceneRenderer.DefaultSize)
     {
-        string dir = Directory.CreateTempSubdirectory("counted").FullName;
+        var temp = new TempDirectory("counted");
+        string dir = temp.Path;
         Directory.CreateDirectory(Path.Combine(dir, "counting"));
         for (int i = 0; i < count; i++)
         {
             RgbImage image = SceneRenderer.Render(CaptionedScenes.Generate(Split.Train, 3, i, Category.Counting).Scene, size);
             File.WriteAllBytes(Path.Combine(dir, "counting", $"{i}.png"), PngEncoder.Encode(image.ToBytes(), size, size, 3));
         }
-        return dir;
+        return temp;
     }
 
     [Fact]
@@ -47,7 +48,8 @@ public class CountingTrainingTests
     [Fact]
     public void TrainCounterWritesACounterRewardAndItsReport()
     {
-        string images = GeneratedImages(20), dir = Directory.CreateTempSubdirectory("counter").FullName;
+        using TempDirectory generated = GeneratedImages(20), temp = new("counter");
+        string images = generated.Path, dir = temp.Path;
 
         (int exit, string output) = TestFiles.AlignTrain("train-counter", "--out", dir, "--generated", images, "--steps", "5", "--channels", "8",
             "--blocks", "1", "--rendered-per-step", "4", "--generated-per-step", "4");
@@ -65,13 +67,15 @@ public class CountingTrainingTests
     [Fact]
     public void TrainCounterNamesAMissingDirectoryAndAnImageOfTheWrongSize()
     {
-        string dir = Directory.CreateTempSubdirectory("counter").FullName, missing = Path.Combine(dir, "nowhere");
+        using var temp = new TempDirectory("counter");
+        string dir = temp.Path, missing = Path.Combine(dir, "nowhere");
 
         (int exit, string output) = TestFiles.AlignTrain("train-counter", "--out", Path.Combine(dir, "a"), "--generated", missing, "--steps", "1");
         Assert.Equal(2, exit);
         Assert.Contains($"{missing}: directory not found", output);
 
-        (exit, output) = TestFiles.AlignTrain("train-counter", "--out", Path.Combine(dir, "b"), "--generated", GeneratedImages(1, size: 32), "--steps", "1");
+        using TempDirectory small = GeneratedImages(1, size: 32);
+        (exit, output) = TestFiles.AlignTrain("train-counter", "--out", Path.Combine(dir, "b"), "--generated", small.Path, "--steps", "1");
         Assert.Equal(2, exit);
         Assert.Contains("is 32×32, the counter reads 64×64", output);
         Assert.False(Directory.Exists(Path.Combine(dir, "b")), "nothing is written when the input is refused");

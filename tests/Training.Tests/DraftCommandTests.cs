@@ -12,7 +12,8 @@ public class DraftCommandTests
     [Fact]
     public void TrainsWritesTheAdapterAndResumesWithMoreSteps()
     {
-        string dir = Directory.CreateTempSubdirectory("draft").FullName;
+        using var temp = new TempDirectory("draft");
+        string dir = temp.Path;
         string[] common = ["draft", "--model", Shared.ShapeWorldModel, "--out", dir, "--name", "draft-test", "--batch", "1", "--sample-steps", "2",
             "--rank", "2", "--eval-prompts", "1", "--eval-seeds", "1", "--eval-steps", "1", "--checkpoint-every", "1", "--threads", "2",
             "--targets", "unet-attention", "text-attention"];
@@ -57,7 +58,8 @@ public class DraftCommandTests
     [InlineData("--reward", "/no/such/reward")]
     public void RefusesSettingsThatCannotWork(params string[] extra)
     {
-        string dir = Directory.CreateTempSubdirectory("draft-bad").FullName;
+        using var temp = new TempDirectory("draft-bad");
+        string dir = temp.Path;
         (int exit, string output) = AlignTrain.Run(["draft", "--model", Shared.ShapeWorldModel, "--out", dir, "--name", "bad", "--sample-steps", "4",
             "--steps", "1", "--eval-prompts", "0", .. extra]);
         Assert.Equal(2, exit);

@@ -65,7 +65,8 @@ public class ImageTextMatchingTrainingTests
     public void GeneratedPairsJoinTheLossAndAreLearnt()
     {
         using var scope = torch.NewDisposeScope();
-        string dir = Directory.CreateTempSubdirectory("itm-generated").FullName;
+        using var temp = new TempDirectory("itm-generated");
+        string dir = temp.Path;
         string manifest = TestFiles.WriteRenderedManifest(dir, 4);
         var generated = new GeneratedPairSource([manifest], 64);
         Assert.Equal(4, generated.Count);
@@ -109,14 +110,14 @@ public class ImageTextMatchingTrainingTests
             $"generated pairs' loss {start["generated_loss"]:F3} → {last["generated_loss"]:F3}, ranked {last["generated_ranked"]}");
         Assert.True(last["hindsight_loss"] < 0.3 && last["hindsight_ranked"] == 1.0,
             $"hindsight captions' loss {start["hindsight_loss"]:F3} → {last["hindsight_loss"]:F3}, ranked {last["hindsight_ranked"]}");
-        Directory.Delete(dir, true);
     }
 
     [Fact]
     public void PromptsOutsideTheGrammarGiveNoHindsightCaptions()
     {
         using var scope = torch.NewDisposeScope();
-        string dir = Directory.CreateTempSubdirectory("itm-generated-cat").FullName;
+        using var temp = new TempDirectory("itm-generated-cat");
+        string dir = temp.Path;
         string manifest = TestFiles.WriteRenderedManifest(dir, 1);
         var pair = Preferences.PairManifest.Read(manifest).Single();
         Preferences.PairManifest.Write(manifest, [pair with { Prompt = "a photo of a cat" }]);
@@ -125,18 +126,17 @@ public class ImageTextMatchingTrainingTests
         using FilmJudgeReward judge = NewFilmJudge();
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => new ImageTextMatchingTask(judge, new ShapeWorldSource(seed: 2), pairs: 2, generated: generated, generatedPairs: 1, captionedImages: 2));
         Assert.Contains("must have hindsight captions", error.Message);
-        Directory.Delete(dir, true);
     }
 
     [Fact]
     public void GeneratedPairsOfAnotherSizeAreRefusedByPath()
     {
-        string dir = Directory.CreateTempSubdirectory("itm-generated-32").FullName;
+        using var temp = new TempDirectory("itm-generated-32");
+        string dir = temp.Path;
         string manifest = TestFiles.WriteRenderedManifest(dir, 1, size: 32);
         var error = Assert.Throws<ArgumentException>(() => new GeneratedPairSource([manifest], 64));
         Assert.Contains("32×32", error.Message);
         Assert.Contains(Path.Combine(dir, "img"), error.Message);
-        Directory.Delete(dir, true);
     }
 
     [Theory]
@@ -144,25 +144,25 @@ public class ImageTextMatchingTrainingTests
     [InlineData("-2")]
     public void NoGeneratedPairsPerStepIsRefusedNotSkipped(string count)
     {
-        string dir = Directory.CreateTempSubdirectory("train-itm-zero").FullName;
+        using var temp = new TempDirectory("train-itm-zero");
+        string dir = temp.Path;
         string manifest = TestFiles.WriteRenderedManifest(Path.Combine(dir, "generated"), 1);
         (int exit, string output) = AlignTrain.Run("train-itm", "--from", ShapeWorldReward, "--out", dir, "--steps", "1",
             "--generated-pairs", manifest, "--generated-per-step", count, "--threads", "1");
         Assert.Equal(2, exit);
         Assert.Contains("--generated-per-step must be at least 1", output);
         Assert.False(File.Exists(Path.Combine(dir, "config.json")), "a judge was written");
-        Directory.Delete(dir, true);
     }
 
     [Fact]
     public void HindsightCaptionsWithoutGeneratedPairsAreRefused()
     {
-        string dir = Directory.CreateTempSubdirectory("train-itm-hindsight").FullName;
+        using var temp = new TempDirectory("train-itm-hindsight");
+        string dir = temp.Path;
         (int exit, string output) = AlignTrain.Run("train-itm", "--from", ShapeWorldReward, "--out", dir, "--steps", "1", "--hindsight-per-step", "4", "--threads", "1");
         Assert.Equal(2, exit);
         Assert.Contains("--hindsight-per-step captions the images of --generated-pairs", output);
         Assert.False(File.Exists(Path.Combine(dir, "config.json")), "a judge was written");
-        Directory.Delete(dir, true);
     }
 
     [Theory]
@@ -170,7 +170,8 @@ public class ImageTextMatchingTrainingTests
     [InlineData("film")]
     public void TrainItmWritesAJudgeTheRewardLoaderReads(string head)
     {
-        string dir = Directory.CreateTempSubdirectory("train-itm").FullName;
+        using var temp = new TempDirectory("train-itm");
+        string dir = temp.Path;
         string manifest = TestFiles.WriteRenderedManifest(Path.Combine(dir, "generated"), 3);
         (int exit, string output) = AlignTrain.Run("train-itm", "--from", ShapeWorldReward, "--out", dir, "--steps", "3", "--pairs", "2",
             "--head", head, "--layers", "1", "--channels", "8", "--generated-pairs", manifest, "--hindsight-per-step", "2", "--threads", "1");

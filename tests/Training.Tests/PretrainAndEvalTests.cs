@@ -11,7 +11,8 @@ public class PretrainAndEvalTests
     [Fact]
     public void EvalWithoutARewardWritesItsReportWithNoMeanReward()
     {
-        string dir = Directory.CreateTempSubdirectory("eval-no-reward").FullName;
+        using var temp = new TempDirectory("eval-no-reward");
+        string dir = temp.Path;
         (int exit, string output) = Run("eval", "--model", Shared.ShapeWorldModel, "--prompts", "1", "--seeds", "1", "--steps", "1", "--out", dir, "--threads", "1");
         Assert.True(exit == 0, output);
         Assert.Matches(@"overall\s+6\s+\d+\.\d %\s+—", output);
@@ -22,7 +23,8 @@ public class PretrainAndEvalTests
     [Fact]
     public void EvalSamplesWithTheSchedulerAskedForAndRefusesOthers()
     {
-        string dir = Directory.CreateTempSubdirectory("eval-scheduler").FullName;
+        using var temp = new TempDirectory("eval-scheduler");
+        string dir = temp.Path;
         (int exit, string output) = Run("eval", "--model", Shared.ShapeWorldModel, "--prompts", "1", "--seeds", "1", "--steps", "3",
             "--scheduler", "dpmpp_2m_karras", "--out", dir, "--threads", "1");
         Assert.True(exit == 0, output);
@@ -78,7 +80,8 @@ public class PretrainAndEvalTests
     [Fact]
     public void PretrainsResumesAndEvaluates()
     {
-        string dir = Directory.CreateTempSubdirectory("pretrain").FullName;
+        using var temp = new TempDirectory("pretrain");
+        string dir = temp.Path;
         string[] args = ["pretrain-shapeworld", "--out", dir, "--clip-steps", "2", "--vae-steps", "2", "--unet-steps", "2", "--threads", "2"];
         (int exit, string output) = Run(args);
         Assert.True(exit == 0, output);

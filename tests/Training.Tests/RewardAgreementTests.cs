@@ -8,12 +8,16 @@ using Training.Preferences;
 namespace Training.Tests;
 
 /// <summary>RewardAgreement reads a preference manifest's images and counts the pairs a reward orders as the manifest does.</summary>
-public class RewardAgreementTests
+public sealed class RewardAgreementTests : IDisposable
 {
+    private readonly TempDirectory _dir = new("agreement");
+
+    public void Dispose() => _dir.Dispose();
+
     // Twins: scene i passes caption i and its twin fails it. Pairs (caption i, scene ≻ twin), and as many reversed.
-    private static string WriteManifest(int pairs, bool reversedToo)
+    private string WriteManifest(int pairs, bool reversedToo)
     {
-        string dir = Directory.CreateTempSubdirectory("agreement").FullName;
+        string dir = _dir.Path;
         using var scope = torch.NewDisposeScope();
         (Tensor images, string[] captions) = new ShapeWorldSource(seed: 4).SampleTwins(pairs, new Random(9));
         var lines = new List<PreferencePair>();

@@ -32,7 +32,8 @@ public class TrainingLoopTests
     [Fact]
     public void LearnsAndResumesExactly()
     {
-        string whole = Directory.CreateTempSubdirectory("loop").FullName, split = Directory.CreateTempSubdirectory("loop").FullName;
+        using TempDirectory wholeTemp = new("loop"), splitTemp = new("loop");
+        string whole = wholeTemp.Path, split = splitTemp.Path;
         var sink = new LineProgress(TextWriter.Null);
         using var a = new Regression();
         TrainingReport full = TrainingLoop.Run(a, Options(whole, 40), sink);
@@ -52,7 +53,8 @@ public class TrainingLoopTests
     [Fact]
     public void CrashBetweenRenamesKeepsThePreviousCheckpoint()
     {
-        string dir = Directory.CreateTempSubdirectory("loop").FullName;
+        using var temp = new TempDirectory("loop");
+        string dir = temp.Path;
         using (var task = new Regression()) TrainingLoop.Run(task, Options(dir, 10), new LineProgress(TextWriter.Null));
         // What a crash after "move final to .old" and before "move temp to final" leaves behind.
         string final = Checkpoint.PathIn(dir);
@@ -70,7 +72,8 @@ public class TrainingLoopTests
     [Fact]
     public void StopsOnItsTimeBudgetAndCheckpoints()
     {
-        string dir = Directory.CreateTempSubdirectory("loop").FullName;
+        using var temp = new TempDirectory("loop");
+        string dir = temp.Path;
         using var task = new Regression();
         TrainingReport report = TrainingLoop.Run(task, Options(dir, 1_000_000) with { TimeBudget = TimeSpan.FromMilliseconds(300) }, new LineProgress(TextWriter.Null));
         Assert.True(report.StoppedOnBudget);

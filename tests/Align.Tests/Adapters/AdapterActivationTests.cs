@@ -14,7 +14,8 @@ public class AdapterActivationTests
         using var g = new Generator(seed);
         var pairs = LoraKit.RandomPairs(sd, "unet", LoraConfig.UNetAttention, 4, g, _ => 2.0);
         if (textTargets is not null) pairs.AddRange(LoraKit.RandomPairs(sd, "text_encoder", textTargets, 4, g, _ => 4.0));
-        string file = AdapterFiles.Diffusers(Path.Combine(LoraKit.TempDir(name), name + ".safetensors"), pairs,
+        using TempDirectory temp = LoraKit.TempDir(name);
+        string file = AdapterFiles.Diffusers(Path.Combine(temp.Path, name + ".safetensors"), pairs,
             new Dictionary<string, string> { ["lora_adapter_metadata"] = "{\"unet.lora_alpha\": 2.0, \"text_encoder.lora_alpha\": 4.0}" });
         return (sd.Adapters.Load(file), pairs);
     }
@@ -167,7 +168,8 @@ public class AdapterActivationTests
         using var g = new Generator(9);
         var pairs = LoraKit.RandomPairs(sd, "unet", [.. LoraConfig.UNetAttention, .. LoraConfig.UNetFeedForward], 4, g);
         pairs.AddRange(LoraKit.RandomPairs(sd, "text_encoder", LoraConfig.TextEncoderAttention, 4, g));
-        using LoraAdapter adapter = sd.Adapters.Load(AdapterFiles.Diffusers(Path.Combine(LoraKit.TempDir("gen"), "gen.safetensors"), pairs));
+        using TempDirectory temp = LoraKit.TempDir("gen");
+        using LoraAdapter adapter = sd.Adapters.Load(AdapterFiles.Diffusers(Path.Combine(temp.Path, "gen.safetensors"), pairs));
         var request = new TextToImageRequest("a red circle", [3], 16, 16, 2, 3.0);
         using GenerationResult plain = new TextToImagePipeline(sd).Generate(request);
         GenerationResult adapted;

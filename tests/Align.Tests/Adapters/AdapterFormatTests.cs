@@ -21,7 +21,8 @@ public class AdapterFormatTests
         using StableDiffusionModel sd = LoraKit.Load(model), merged = LoraKit.Load(model);
         using var g = new Generator(11);
         var pairs = LoraKit.RandomPairs(sd, "unet", LoraConfig.UNetAttention, Rank, g, path => path.EndsWith(".to_k", StringComparison.Ordinal) ? 3.0 : 6.0);
-        string dir = AdapterFiles.Peft(LoraKit.TempDir("peft"), pairs, Rank, 6.0, new Dictionary<string, double> { ["to_k"] = 3.0 });
+        using TempDirectory temp = LoraKit.TempDir("peft");
+        string dir = AdapterFiles.Peft(temp.Path, pairs, Rank, 6.0, new Dictionary<string, double> { ["to_k"] = 3.0 });
         AssertMatchesHandMerge(model, sd, merged, dir, pairs, weight: 0.8);
     }
 
@@ -37,7 +38,8 @@ public class AdapterFormatTests
         string[] textTargets = [.. LoraConfig.TextEncoderAttention, .. LoraConfig.TextEncoderMlp];
         var pairs = LoraKit.RandomPairs(sd, "unet", unetTargets, Rank, g);
         foreach (string encoder in TextEncoders(sd)) pairs.AddRange(LoraKit.RandomPairs(sd, encoder, textTargets, Rank, g));
-        string file = AdapterFiles.Diffusers(Path.Combine(LoraKit.TempDir("diffusers"), "pytorch_lora_weights.safetensors"), pairs);
+        using TempDirectory temp = LoraKit.TempDir("diffusers");
+        string file = AdapterFiles.Diffusers(Path.Combine(temp.Path, "pytorch_lora_weights.safetensors"), pairs);
         AssertMatchesHandMerge(model, sd, merged, Path.GetDirectoryName(file)!, pairs, weight: 1.0);
     }
 
@@ -57,7 +59,8 @@ public class AdapterFormatTests
         {
             [$"{a.Key}.r"] = Rank, [$"{a.Key}.lora_alpha"] = a.Value, [$"{a.Key}.target_modules"] = new[] { "to_q" },
         }).ToDictionary());
-        string file = AdapterFiles.DiffusersOld(Path.Combine(LoraKit.TempDir("old"), "old_style.safetensors"), pairs,
+        using TempDirectory temp = LoraKit.TempDir("old");
+        string file = AdapterFiles.DiffusersOld(Path.Combine(temp.Path, "old_style.safetensors"), pairs,
             new Dictionary<string, string> { ["format"] = "pt", ["lora_adapter_metadata"] = packed });
         Assert.Contains(Safetensors.Open(file).Names, n => n.Contains(".processor.to_out_lora.up.weight", StringComparison.Ordinal));
         AssertMatchesHandMerge(model, sd, merged, file, pairs, weight: 0.6);
@@ -76,7 +79,8 @@ public class AdapterFormatTests
         var pairs = LoraKit.RandomPairs(sd, "unet", null, Rank, g, NextAlpha);
         foreach (string encoder in TextEncoders(sd))
             pairs.AddRange(LoraKit.RandomPairs(sd, encoder, [.. LoraConfig.TextEncoderAttention, .. LoraConfig.TextEncoderMlp], Rank, g, NextAlpha));
-        string file = AdapterFiles.Kohya(Path.Combine(LoraKit.TempDir("kohya"), "kohya.safetensors"), pairs, p => AdapterFiles.KohyaStem(p, sd.IsXL));
+        using TempDirectory temp = LoraKit.TempDir("kohya");
+        string file = AdapterFiles.Kohya(Path.Combine(temp.Path, "kohya.safetensors"), pairs, p => AdapterFiles.KohyaStem(p, sd.IsXL));
         AssertMatchesHandMerge(model, sd, merged, file, pairs, weight: 0.7);
     }
 
@@ -92,7 +96,8 @@ public class AdapterFormatTests
         var pairs = LoraKit.RandomPairs(sd, "unet", null, Rank, g, _ => 2.0 + n++ % 3);
         foreach (string encoder in TextEncoders(sd))
             pairs.AddRange(LoraKit.RandomPairs(sd, encoder, LoraConfig.TextEncoderAttention, Rank, g));
-        string file = AdapterFiles.Kohya(Path.Combine(LoraKit.TempDir("ldm"), "ldm.safetensors"), pairs,
+        using TempDirectory temp = LoraKit.TempDir("ldm");
+        string file = AdapterFiles.Kohya(Path.Combine(temp.Path, "ldm.safetensors"), pairs,
             p => p.Component == "unet" ? LdmNames.KohyaStem(model, p.Path) : AdapterFiles.KohyaStem(p, sd.IsXL));
         using (SafetensorsFile written = Safetensors.Open(file))
         {
@@ -112,7 +117,8 @@ public class AdapterFormatTests
         var pairs = LoraKit.RandomPairs(sd, "unet", LoraConfig.UNetAttention, Rank, g, _ => 4.0)
             .Select(p => p with { A = p.A.Half().Float(), B = p.B.Half().Float() }).ToList();
         var halves = pairs.Select(p => p with { A = p.A.Half(), B = p.B.Half() });
-        string file = AdapterFiles.Kohya(Path.Combine(LoraKit.TempDir("half"), "half.safetensors"), halves, p => AdapterFiles.KohyaStem(p, false));
+        using TempDirectory temp = LoraKit.TempDir("half");
+        string file = AdapterFiles.Kohya(Path.Combine(temp.Path, "half.safetensors"), halves, p => AdapterFiles.KohyaStem(p, false));
         using LoraAdapter adapter = sd.Adapters.Load(file);
         Assert.All(adapter.Layers.Values, l => Assert.Equal(DType.Float32, l.A.DType));
         AssertMatchesHandMerge("tiny-sd15", sd, merged, file, pairs, weight: 1.0);

@@ -20,7 +20,8 @@ public class AdapterFusionTests
         using var g = new Generator(21);
         var pairs = LoraKit.RandomPairs(sd, "unet", [.. LoraConfig.UNetAttention, .. LoraConfig.UNetResnetConvs], 4, g, _ => 3.0);
         pairs.AddRange(LoraKit.RandomPairs(sd, "text_encoder", LoraConfig.TextEncoderMlp, 4, g, _ => 3.0));
-        string file = AdapterFiles.Kohya(Path.Combine(LoraKit.TempDir("fuse"), "fuse.safetensors"), pairs, p => AdapterFiles.KohyaStem(p, sd.IsXL));
+        using TempDirectory temp = LoraKit.TempDir("fuse");
+        string file = AdapterFiles.Kohya(Path.Combine(temp.Path, "fuse.safetensors"), pairs, p => AdapterFiles.KohyaStem(p, sd.IsXL));
         using LoraAdapter adapter = sd.Adapters.Load(file);
         var before = Snapshot(sd);
         Tensor baseText = LoraKit.TextOutput(sd), baseUNet = LoraKit.UNetOutput(sd, model);

@@ -21,7 +21,8 @@ public class AdapterPrecisionTests
         using var g = new Generator(51);
         using StableDiffusionModel layout = LoraKit.Load(Model);
         var pairs = LoraKit.RandomPairs(layout, "unet", [.. LoraConfig.UNetAttention, "conv1"], 4, g);
-        using LoraAdapter loaded = sd.Adapters.Load(AdapterFiles.Diffusers(Path.Combine(LoraKit.TempDir("bf16"), "a.safetensors"), pairs));
+        using TempDirectory temp = LoraKit.TempDir("bf16");
+        using LoraAdapter loaded = sd.Adapters.Load(AdapterFiles.Diffusers(Path.Combine(temp.Path, "a.safetensors"), pairs));
         Assert.All(loaded.Layers.Values, l => Assert.Equal(DType.BFloat16, l.A.DType));
 
         Tensor baseline = Forward(sd);

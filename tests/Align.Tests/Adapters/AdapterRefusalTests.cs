@@ -27,7 +27,8 @@ public class AdapterRefusalTests
             [$"{rankMismatch.Key}.lora_B.weight"] = torch.Randn([rankMismatch.B.Size(0), 3], g),
             ["unet.conv_in.lora_magnitude_vector"] = torch.Randn([16], g),
         };
-        string file = Path.Combine(LoraKit.TempDir("bad"), "bad.safetensors");
+        using TempDirectory temp = LoraKit.TempDir("bad");
+        string file = Path.Combine(temp.Path, "bad.safetensors");
         Safetensors.Save(file, tensors);
 
         var e = Assert.Throws<AdapterMismatchException>(() => sd.Adapters.Load(file));
@@ -53,7 +54,8 @@ public class AdapterRefusalTests
             tensors[$"lora_unet_no_such_block_{i}_to_q.lora_down.weight"] = torch.Zeros([2, 8]);
             tensors[$"lora_unet_no_such_block_{i}_to_q.lora_up.weight"] = torch.Zeros([8, 2]);
         }
-        string file = Path.Combine(LoraKit.TempDir("many"), "many.safetensors");
+        using TempDirectory temp = LoraKit.TempDir("many");
+        string file = Path.Combine(temp.Path, "many.safetensors");
         Safetensors.Save(file, tensors);
         var e = Assert.Throws<AdapterMismatchException>(() => sd.Adapters.Load(file));
         Assert.Equal(24, e.Problems.Count);
@@ -77,7 +79,8 @@ public class AdapterRefusalTests
         Assert.Contains("unet.down_blocks.0.attentions.0", e.Message);
         Assert.Empty(sdxl.Adapters.Active);
 
-        string dir = LoraKit.TempDir("other");
+        using TempDirectory temp = LoraKit.TempDir("other");
+        string dir = temp.Path;
         adapter.Save(dir);
         Assert.Throws<AdapterMismatchException>(() => sdxl.Adapters.Load(dir));
     }
@@ -86,7 +89,8 @@ public class AdapterRefusalTests
     public void FilesThatAreNotReadableAdaptersAreRefusedClearly()
     {
         using StableDiffusionModel sd = LoraKit.Load("tiny-sd15");
-        string dir = LoraKit.TempDir("unreadable");
+        using TempDirectory temp = LoraKit.TempDir("unreadable");
+        string dir = temp.Path;
 
         string garbage = Path.Combine(dir, "garbage.safetensors");
         File.WriteAllBytes(garbage, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);

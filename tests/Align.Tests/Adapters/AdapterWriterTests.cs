@@ -29,7 +29,8 @@ public class AdapterWriterTests
         };
         using var written = new LoraAdapter("dpo-shapes",
             pairs.Select(p => new KeyValuePair<string, LoraLayer>(p.Key, new LoraLayer(p.A.Clone(), p.B.Clone(), p.Alpha, dropout: 0.1))), metadata);
-        string dir = Path.Combine(LoraKit.TempDir("roundtrip"), "dpo-shapes");
+        using TempDirectory temp = LoraKit.TempDir("roundtrip");
+        string dir = Path.Combine(temp.Path, "dpo-shapes");
         written.Save(dir);
 
         using LoraAdapter read = sd.Adapters.Load(dir);
@@ -63,7 +64,8 @@ public class AdapterWriterTests
             Targets = new Dictionary<string, IReadOnlyList<string>> { ["unet"] = LoraConfig.UNetAttention, ["text_encoder"] = LoraConfig.TextEncoderMlp },
         }, new Generator(3));
         adapter.Metadata[AdapterMetadata.BaseModel] = "tiny-sd15";
-        string dir = LoraKit.TempDir("layout");
+        using TempDirectory temp = LoraKit.TempDir("layout");
+        string dir = temp.Path;
         adapter.Save(dir);
 
         using JsonDocument config = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "adapter_config.json")));
@@ -96,7 +98,8 @@ public class AdapterWriterTests
         Assert.Equal(sd15, AdapterMetadata.HashBaseModel(Reference.Model("tiny-sd15")));
         Assert.NotEqual(sd15, AdapterMetadata.HashBaseModel(Reference.Model("tiny-sdxl")));
 
-        string copy = LoraKit.TempDir("hash");
+        using TempDirectory temp = LoraKit.TempDir("hash");
+        string copy = temp.Path;
         foreach (string file in Directory.GetFiles(Reference.Model("tiny-sd15"), "*", SearchOption.AllDirectories))
         {
             string target = Path.Combine(copy, Path.GetRelativePath(Reference.Model("tiny-sd15"), file));

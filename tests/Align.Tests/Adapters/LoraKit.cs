@@ -90,7 +90,7 @@ public static class LoraKit
         Assert.True(expected.ToArray<float>().AsSpan().SequenceEqual(actual.ToArray<float>()), $"{what}: not bit-identical");
     }
 
-    public static string TempDir(string name) => Directory.CreateTempSubdirectory("lora-" + name).FullName;
+    public static TempDirectory TempDir(string name) => new("lora-" + name);
 
     public static void Dispose(IEnumerable<TestPair> pairs)
     {

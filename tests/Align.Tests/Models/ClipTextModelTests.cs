@@ -50,7 +50,8 @@ public class ClipTextModelTests
         Reference.AssertClose(refs.Load("text.last_hidden_state"), last, "text last_hidden_state");
 
         // saved, it is a text-encoder directory, which reads back to the same weights
-        string saved = Directory.CreateTempSubdirectory("te").FullName;
+        using var temp = new TempDirectory("te");
+        string saved = temp.Path;
         encoder.SavePretrained(saved);
         Assert.DoesNotContain("vision_config", File.ReadAllText(Path.Combine(saved, "config.json")));
         using ClipTextModel reloaded = ClipTextModel.FromPretrained(saved);
@@ -61,7 +62,8 @@ public class ClipTextModelTests
     [Fact]
     public void RenamedWeightIsNamedInTheError()
     {
-        string dir = Directory.CreateTempSubdirectory("te").FullName;
+        using var temp = new TempDirectory("te");
+        string dir = temp.Path;
         string source = Path.Combine(Reference.Model("tiny-sd15"), "text_encoder");
         File.Copy(Path.Combine(source, "config.json"), Path.Combine(dir, "config.json"));
         using (var scope = torch.NewDisposeScope())
@@ -82,7 +84,8 @@ public class ClipTextModelTests
     [Fact]
     public void MissingWeightsFileIsNamed()
     {
-        string dir = Directory.CreateTempSubdirectory("te").FullName;
+        using var temp = new TempDirectory("te");
+        string dir = temp.Path;
         File.Copy(Path.Combine(Reference.Model("tiny-sd15"), "text_encoder", "config.json"), Path.Combine(dir, "config.json"));
         var e = Assert.Throws<ModelLoadException>(() => ClipTextModel.FromPretrained(dir));
         Assert.Contains("model.safetensors", e.Message);

@@ -13,7 +13,8 @@ public class HalfPrecisionWeightsTests
     {
         using var scope = torch.NewDisposeScope();
         string source = Path.Combine(Reference.Model("tiny-sd15"), "unet");
-        string dir = Directory.CreateTempSubdirectory("unet-half").FullName;
+        using var temp = new TempDirectory("unet-half");
+        string dir = temp.Path;
         File.Copy(Path.Combine(source, "config.json"), Path.Combine(dir, "config.json"));
         var weights = Safetensors.Load(Path.Combine(source, "diffusion_pytorch_model.safetensors"));
         Safetensors.Save(Path.Combine(dir, "diffusion_pytorch_model.safetensors"), weights.ToDictionary(kv => kv.Key, kv => kv.Value.To(half)));

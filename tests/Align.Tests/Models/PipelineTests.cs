@@ -26,7 +26,8 @@ public class PipelineTests
         using var scope = torch.NewDisposeScope();
         using SafetensorsFile refs = Reference.Open($"{model}.pipeline.safetensors");
         JsonElement meta = Reference.MetadataJson(refs, "runs"), spec = meta.GetProperty("runs").GetProperty(run);
-        string schedulerPath = Path.Combine(Directory.CreateTempSubdirectory("sched").FullName, "scheduler_config.json");
+        using var temp = new TempDirectory("sched");
+        string schedulerPath = Path.Combine(temp.Path, "scheduler_config.json");
         File.WriteAllText(schedulerPath, spec.GetProperty("scheduler_config").GetRawText());
 
         using StableDiffusionModel sd = StableDiffusionModel.Load(Reference.Model(model));

@@ -36,7 +36,8 @@ public class PromptEncoderTests
     [Fact]
     public void MissingComponentIsNamed()
     {
-        string dir = Directory.CreateTempSubdirectory("sd").FullName;
+        using var temp = new TempDirectory("sd");
+        string dir = temp.Path;
         File.Copy(Path.Combine(Reference.Model("tiny-sd15"), "model_index.json"), Path.Combine(dir, "model_index.json"));
         Directory.CreateDirectory(Path.Combine(dir, "unet"));
         var e = Assert.Throws<Align.Models.ModelLoadException>(() => StableDiffusionModel.Load(dir));

@@ -14,7 +14,8 @@ public class SavePretrainedTests
     {
         using var scope = torch.NewDisposeScope();
         using var noGrad = Autograd.NoGrad();
-        string dir = Directory.CreateTempSubdirectory("save").FullName;
+        using var temp = new TempDirectory("save");
+        string dir = temp.Path;
         using SafetensorsFile refs = Reference.Open("tiny-sdxl.unet.safetensors");
         using (UNet2DConditionModel unet = UNet2DConditionModel.FromPretrained(Path.Combine(Reference.Model("tiny-sdxl"), "unet")))
         {
@@ -47,7 +48,8 @@ public class SavePretrainedTests
     {
         using var scope = torch.NewDisposeScope();
         using var noGrad = Autograd.NoGrad();
-        string dir = Directory.CreateTempSubdirectory("save").FullName;
+        using var temp = new TempDirectory("save");
+        string dir = temp.Path;
         Tensor ids = Tensor.FromArray(new long[] { 998, 320, 500, 999, 999 }, 1, 5);
         using (ClipModel clip = ClipModel.FromPretrained(Reference.Model("tiny-clip-reward")))
         {

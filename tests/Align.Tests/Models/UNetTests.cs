@@ -41,7 +41,8 @@ public class UNetTests
     [Fact]
     public void UnsupportedConfigValuesAreListed()
     {
-        string dir = Directory.CreateTempSubdirectory("unet").FullName;
+        using var temp = new TempDirectory("unet");
+        string dir = temp.Path;
         string config = File.ReadAllText(Path.Combine(Reference.Model("tiny-sd15"), "unet", "config.json"))
             .Replace("\"CrossAttnDownBlock2D\"", "\"SimpleCrossAttnDownBlock2D\"")
             .Replace("\"resnet_time_scale_shift\": \"default\"", "\"resnet_time_scale_shift\": \"scale_shift\"");

@@ -31,7 +31,8 @@ public class VaeTests
     public void LegacyAttentionNamesLoad()
     {
         string source = Path.Combine(Reference.Model("tiny-sd15"), "vae");
-        string dir = Directory.CreateTempSubdirectory("vae").FullName;
+        using var temp = new TempDirectory("vae");
+        string dir = temp.Path;
         File.Copy(Path.Combine(source, "config.json"), Path.Combine(dir, "config.json"));
         using (var scope = torch.NewDisposeScope())
         {

@@ -10,10 +10,9 @@ public class AestheticRewardTests
     private static readonly int[] Widths = [16, 24, 12, 8, 4, 1];
     private static readonly int[] LinearIndices = [0, 2, 4, 6, 7];
 
-    /// <summary>A CLIPModel directory (the tiny CLIP reward model) plus a random aesthetic_mlp.safetensors; returns the MLP's weights.</summary>
-    internal static (string Dir, double[][,] Weights, double[][] Biases) WriteCheckpoint(bool dropLastLayer = false)
+    /// <summary>Writes into <paramref name="dir"/> a CLIPModel directory (the tiny CLIP reward model) plus a random aesthetic_mlp.safetensors; returns the MLP's weights.</summary>
+    internal static (string Dir, double[][,] Weights, double[][] Biases) WriteCheckpoint(string dir, bool dropLastLayer = false)
     {
-        string dir = Directory.CreateTempSubdirectory("aesthetic").FullName;
         foreach (string f in new[] { "config.json", "model.safetensors" })
             File.Copy(Path.Combine(Reference.Model("tiny-clip-reward"), f), Path.Combine(dir, f));
         var random = new Random(7);
@@ -45,7 +44,8 @@ public class AestheticRewardTests
     public void ScoresTheNormalisedClipEmbeddingThroughTheMlp()
     {
         using var scope = torch.NewDisposeScope();
-        (string dir, double[][,] weights, double[][] biases) = WriteCheckpoint();
+        using var temp = new TempDirectory("aesthetic");
+        (string dir, double[][,] weights, double[][] biases) = WriteCheckpoint(temp.Path);
         using AestheticReward reward = AestheticReward.FromPretrained(dir);
         using SafetensorsFile refs = Reference.Open("tiny-clip-reward.safetensors");
 
@@ -74,7 +74,8 @@ public class AestheticRewardTests
     public void IgnoresPromptsAndPassesGradientsToPixels()
     {
         using var scope = torch.NewDisposeScope();
-        (string dir, _, _) = WriteCheckpoint();
+        using var temp = new TempDirectory("aesthetic");
+        (string dir, _, _) = WriteCheckpoint(temp.Path);
         using AestheticReward reward = AestheticReward.FromPretrained(dir, "laion-aesthetic");
         Assert.Equal("laion-aesthetic", reward.Name);
         Assert.True(reward.IsDifferentiable);
@@ -95,7 +96,8 @@ public class AestheticRewardTests
     [Fact]
     public void MissingMlpLayerFailsClearly()
     {
-        (string dir, _, _) = WriteCheckpoint(dropLastLayer: true);
+        using var temp = new TempDirectory("aesthetic");
+        (string dir, _, _) = WriteCheckpoint(temp.Path, dropLastLayer: true);
         var e = Assert.Throws<ModelLoadException>(() => AestheticReward.FromPretrained(dir));
         Assert.Contains("layers.7.weight", e.Message);
     }

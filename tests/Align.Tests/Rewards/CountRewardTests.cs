@@ -17,10 +17,10 @@ public class CountRewardTests
         return (CountReward)RewardModels.Freeze(new CountReward(head));
     }
 
-    private static string Saved(CountReward counter)
+    private static TempDirectory Saved(CountReward counter)
     {
-        string dir = Directory.CreateTempSubdirectory("counter").FullName;
-        counter.SavePretrained(dir);
+        var dir = new TempDirectory("counter");
+        counter.SavePretrained(dir.Path);
         return dir;
     }
 
@@ -29,7 +29,8 @@ public class CountRewardTests
     {
         using var scope = torch.NewDisposeScope();
         using CountReward counter = NewCounter();
-        using IRewardModel loaded = RewardModels.Load(Saved(counter), "shapeworld-count", Device.CPU);
+        using TempDirectory saved = Saved(counter);
+        using IRewardModel loaded = RewardModels.Load(saved.Path, "shapeworld-count", Device.CPU);
         var reloaded = Assert.IsType<CountReward>(loaded);
         Assert.Equal("shapeworld-count", reloaded.Name);
         Assert.True(reloaded.IsDifferentiable);
@@ -95,7 +96,8 @@ public class CountRewardTests
     [Fact]
     public void AHeadForAnotherVocabularyIsRefusedNamingWhy()
     {
-        string dir = Directory.CreateTempSubdirectory("counter").FullName;
+        using var temp = new TempDirectory("counter");
+        string dir = temp.Path;
         using (CountReward counter = NewCounter()) counter.SavePretrained(dir);
         string config = Path.Combine(dir, CountReward.HeadDirectory, "config.json");
         File.WriteAllText(config, File.ReadAllText(config).Replace($"\"num_classes\": {CountHead.ClassCount}", "\"num_classes\": 12"));

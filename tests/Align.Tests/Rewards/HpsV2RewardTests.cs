@@ -37,10 +37,11 @@ public class HpsV2RewardTests
     };
 
     /// <summary>Writes the tiny CLIP reward model as an open_clip HPSv2 directory.</summary>
-    internal static string WriteOpenClipDirectory(Action<Dictionary<string, Tensor>>? edit = null, string config = Config)
+    internal static TempDirectory WriteOpenClipDirectory(Action<Dictionary<string, Tensor>>? edit = null, string config = Config)
     {
         string source = Reference.Model("tiny-clip-reward");
-        string dir = Directory.CreateTempSubdirectory("hpsv2").FullName;
+        var temp = new TempDirectory("hpsv2");
+        string dir = temp.Path;
         foreach (string f in new[] { "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json" })
             File.Copy(Path.Combine(source, f), Path.Combine(dir, f));
         File.WriteAllText(Path.Combine(dir, OpenClipConfig.FileName), config);
@@ -73,14 +74,15 @@ public class HpsV2RewardTests
         }
         edit?.Invoke(open);
         Safetensors.Save(Path.Combine(dir, HpsV2Reward.WeightsFileName), open);
-        return dir;
+        return temp;
     }
 
     [Fact]
     public void OpenClipCheckpointGivesTransformersFeaturesAndCosineScores()
     {
         using var scope = torch.NewDisposeScope();
-        using HpsV2Reward reward = HpsV2Reward.FromPretrained(WriteOpenClipDirectory());
+        using TempDirectory dir = WriteOpenClipDirectory();
+        using HpsV2Reward reward = HpsV2Reward.FromPretrained(dir.Path);
         Assert.Equal("hpsv2", reward.Name);
         using SafetensorsFile refs = Reference.Open("tiny-clip-reward.safetensors");
         string[] texts = Reference.MetadataJson(refs, "texts").EnumerateArray().Select(e => e.GetString()!).ToArray();
@@ -98,7 +100,8 @@ public class HpsV2RewardTests
     public void ScoreIsDifferentiableInThePixels()
     {
         using var scope = torch.NewDisposeScope();
-        using HpsV2Reward reward = HpsV2Reward.FromPretrained(WriteOpenClipDirectory());
+        using TempDirectory dir = WriteOpenClipDirectory();
+        using HpsV2Reward reward = HpsV2Reward.FromPretrained(dir.Path);
         Assert.True(reward.IsDifferentiable);
         Tensor images = torch.Rand([2, 3, 40, 48], new Generator(2)).RequiresGrad_();
         Tensor scores = reward.Score(images, ["a red circle", "a blue square above a green triangle"]);
@@ -111,16 +114,16 @@ public class HpsV2RewardTests
     [Fact]
     public void ForeignKeysAndUnsupportedOptionsFailClearly()
     {
-        string extra = WriteOpenClipDirectory(open => open["visual.attn_pool.query"] = torch.Zeros([4, 32]));
-        var e = Assert.Throws<ModelLoadException>(() => HpsV2Reward.FromPretrained(extra));
+        using TempDirectory extra = WriteOpenClipDirectory(open => open["visual.attn_pool.query"] = torch.Zeros([4, 32]));
+        var e = Assert.Throws<ModelLoadException>(() => HpsV2Reward.FromPretrained(extra.Path));
         Assert.Contains("visual.attn_pool.query", e.Message);
 
-        string missing = WriteOpenClipDirectory(open => open.Remove("visual.proj"));
-        e = Assert.Throws<ModelLoadException>(() => HpsV2Reward.FromPretrained(missing));
+        using TempDirectory missing = WriteOpenClipDirectory(open => open.Remove("visual.proj"));
+        e = Assert.Throws<ModelLoadException>(() => HpsV2Reward.FromPretrained(missing.Path));
         Assert.Contains("visual_projection.weight", e.Message);
 
-        string layerScale = WriteOpenClipDirectory(config: Config.Replace("\"head_width\": 8", "\"head_width\": 8, \"ls_init_value\": 0.1"));
-        e = Assert.Throws<ModelLoadException>(() => HpsV2Reward.FromPretrained(layerScale));
+        using TempDirectory layerScale = WriteOpenClipDirectory(config: Config.Replace("\"head_width\": 8", "\"head_width\": 8, \"ls_init_value\": 0.1"));
+        e = Assert.Throws<ModelLoadException>(() => HpsV2Reward.FromPretrained(layerScale.Path));
         Assert.Contains("vision_cfg.ls_init_value", e.Message);
     }
 }

@@ -9,14 +9,15 @@ namespace Align.Tests.Rewards;
 public class ImageTextMatchingRewardTests
 {
     /// <summary>The tiny CLIP's directory (towers and tokenizer) plus a head of random weights in <c>itm_head/</c>.</summary>
-    internal static string WriteDirectory() =>
+    internal static TempDirectory WriteDirectory() =>
         MatchingJudgeChecks.WriteDirectory(ImageTextMatchingReward.HeadDirectory, clip => ImageTextMatchingReward.NewHead(clip),
             (head, dir) => ((ImageTextMatchingHead)head).SavePretrained(dir));
 
     [Fact]
     public void LoadsByItsLayoutAndScoresTheLogProbabilityOfAMatch()
     {
-        using IRewardModel loaded = RewardModels.Load(WriteDirectory(), "shapeworld-itm", Device.CPU);
+        using TempDirectory dir = WriteDirectory();
+        using IRewardModel loaded = RewardModels.Load(dir.Path, "shapeworld-itm", Device.CPU);
         var judge = Assert.IsType<ImageTextMatchingReward>(loaded);
         Assert.Equal("shapeworld-itm", judge.Name);
         MatchingJudgeChecks.ScoresTheLogProbabilityOfAMatch(judge);
@@ -26,7 +27,8 @@ public class ImageTextMatchingRewardTests
     public void APromptsScoreDoesNotDependOnWhatItIsBatchedWith()
     {
         using var scope = torch.NewDisposeScope();
-        using ImageTextMatchingReward judge = ImageTextMatchingReward.FromPretrained(WriteDirectory());
+        using TempDirectory dir = WriteDirectory();
+        using ImageTextMatchingReward judge = ImageTextMatchingReward.FromPretrained(dir.Path);
         Tensor image = torch.Rand([1, 3, 32, 32], new Generator(3));
         float alone = judge.Score(image, ["a cat"]).ToArray<float>()[0];
         // beside a much longer prompt the short one is padded: padding must not reach its score
@@ -38,14 +40,16 @@ public class ImageTextMatchingRewardTests
     [Fact]
     public void ItsGradientReachesEveryPixelAndSavingKeepsItsScores()
     {
-        using ImageTextMatchingReward judge = ImageTextMatchingReward.FromPretrained(WriteDirectory());
+        using TempDirectory dir = WriteDirectory();
+        using ImageTextMatchingReward judge = ImageTextMatchingReward.FromPretrained(dir.Path);
         MatchingJudgeChecks.FrozenItsGradientReachesThePixelsAndSavingKeepsItsScores(judge, dir => ImageTextMatchingReward.FromPretrained(dir), 30);
     }
 
     [Fact]
     public void AHeadSizedForOtherTowersIsRefusedNamingTheSizes()
     {
-        string dir = WriteDirectory();
+        using TempDirectory temp = WriteDirectory();
+        string dir = temp.Path;
         using (ClipModel clip = ClipModel.FromPretrained(dir))
         using (var other = new ImageTextMatchingHead(new ImageTextMatchingConfig
                {
@@ -58,7 +62,10 @@ public class ImageTextMatchingRewardTests
     }
 
     [Fact]
-    public void AnInvalidHeadConfigIsRefusedNamingTheFile() =>
-        MatchingJudgeChecks.RefusesAnEditedHeadConfig(WriteDirectory(), ImageTextMatchingReward.HeadDirectory, "\"num_attention_heads\": 4", "\"num_attention_heads\": 5",
+    public void AnInvalidHeadConfigIsRefusedNamingTheFile()
+    {
+        using TempDirectory dir = WriteDirectory();
+        MatchingJudgeChecks.RefusesAnEditedHeadConfig(dir.Path, ImageTextMatchingReward.HeadDirectory, "\"num_attention_heads\": 4", "\"num_attention_heads\": 5",
             "multiple of num_attention_heads");
+    }
 }

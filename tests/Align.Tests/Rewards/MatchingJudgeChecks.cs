@@ -9,16 +9,17 @@ namespace Align.Tests.Rewards;
 internal static class MatchingJudgeChecks
 {
     /// <summary>The tiny CLIP's directory (towers and tokenizer) plus a head of random weights (seed 11) saved in <paramref name="headDirectory"/>.</summary>
-    public static string WriteDirectory(string headDirectory, Func<ClipModel, Torch.NN.Module> newHead, Action<Torch.NN.Module, string> save)
+    public static TempDirectory WriteDirectory(string headDirectory, Func<ClipModel, Torch.NN.Module> newHead, Action<Torch.NN.Module, string> save)
     {
-        string dir = Directory.CreateTempSubdirectory(headDirectory).FullName;
+        var temp = new TempDirectory(headDirectory);
+        string dir = temp.Path;
         string source = Reference.Model("tiny-clip-reward");
         foreach (string file in Directory.GetFiles(source)) File.Copy(file, Path.Combine(dir, Path.GetFileName(file)));
         using var clip = ClipModel.FromPretrained(source);
         torch.ManualSeed(11);
         using Torch.NN.Module head = newHead(clip);
         save(head, Path.Combine(dir, headDirectory));
-        return dir;
+        return temp;
     }
 
     /// <summary>Edits the head's <c>config.json</c> (<paramref name="from"/> must be in it) and checks the load is refused naming the file and <paramref name="expected"/>.</summary>
@@ -61,7 +62,8 @@ internal static class MatchingJudgeChecks
         Tensor grad = images.Grad!;
         Assert.True(grad.Abs().Sum().ToDouble() > 0 && grad.IsFinite().All().ToBoolean(), "no finite gradient reached the pixels");
 
-        string copy = Directory.CreateTempSubdirectory("judge-saved").FullName;
+        using var temp = new TempDirectory("judge-saved");
+        string copy = temp.Path;
         judge.SavePretrained(copy);
         ClipTokenizer.CopyFiles(Reference.Model("tiny-clip-reward"), copy);
         using IMatchingJudge reloaded = reload(copy);

@@ -20,17 +20,20 @@ public class RewardModelsTests
             Assert.Equal("pickscore", pick.Name);
             Assert.Equal([1L], pick.Score(images, prompts).Shape);
         }
-        using (IRewardModel aesthetic = RewardModels.Load(AestheticRewardTests.WriteCheckpoint().Dir, "aesthetic", Device.CPU))
+        using (var dir = new TempDirectory("aesthetic"))
+        using (IRewardModel aesthetic = RewardModels.Load(AestheticRewardTests.WriteCheckpoint(dir.Path).Dir, "aesthetic", Device.CPU))
         {
             Assert.IsType<AestheticReward>(aesthetic);
             Assert.Equal([1L], aesthetic.Score(images, prompts).Shape);
         }
-        using (IRewardModel judge = RewardModels.Load(ImageTextMatchingRewardTests.WriteDirectory(), "itm", Device.CPU))
+        using (TempDirectory dir = ImageTextMatchingRewardTests.WriteDirectory())
+        using (IRewardModel judge = RewardModels.Load(dir.Path, "itm", Device.CPU))
         {
             Assert.IsType<ImageTextMatchingReward>(judge);
             Assert.Equal([1L], judge.Score(images, prompts).Shape);
         }
-        using (IRewardModel hps = RewardModels.Load(HpsV2RewardTests.WriteOpenClipDirectory(), "hpsv2", Device.CPU))
+        using (TempDirectory dir = HpsV2RewardTests.WriteOpenClipDirectory())
+        using (IRewardModel hps = RewardModels.Load(dir.Path, "hpsv2", Device.CPU))
         {
             Assert.IsType<HpsV2Reward>(hps);
             Assert.Equal("hpsv2", hps.Name);
@@ -44,7 +47,8 @@ public class RewardModelsTests
         // A diffusers component directory: a config.json, but not a CLIPModel's.
         var e = Assert.Throws<ModelLoadException>(() => RewardModels.Load(Path.Combine(Reference.Model("tiny-sd15"), "vae"), "x", Device.CPU));
         Assert.Contains("not a reward model directory", e.Message);
-        string empty = Directory.CreateTempSubdirectory("no-reward").FullName;
+        using var temp = new TempDirectory("no-reward");
+        string empty = temp.Path;
         e = Assert.Throws<ModelLoadException>(() => RewardModels.Load(empty, "x", Device.CPU));
         Assert.Contains(OpenClipConfig.FileName, e.Message);
         Assert.Contains(ImageTextMatchingReward.HeadDirectory, e.Message);

@@ -55,7 +55,8 @@ public class DpmSolverTests
     [Fact]
     public void ReadsADiffusersConfigFileWithNonFiniteLiterals()
     {
-        string dir = Directory.CreateTempSubdirectory("dpm").FullName;
+        using var temp = new TempDirectory("dpm");
+        string dir = temp.Path;
         System.IO.File.WriteAllText(Path.Combine(dir, SchedulerFactory.ConfigFileName), """
             {"_class_name": "DPMSolverMultistepScheduler", "_diffusers_version": "0.27.2", "lambda_min_clipped": -Infinity,
              "variance_type": null, "beta_schedule": "scaled_linear", "_note": "NaN and -Infinity inside a string stay text"}

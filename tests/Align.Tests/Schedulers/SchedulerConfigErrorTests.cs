@@ -10,16 +10,17 @@ public class SchedulerConfigErrorTests
         "_class_name": "EulerDiscreteScheduler", "beta_start": 0.00085, "beta_end": 0.012, "beta_schedule": "scaled_linear"
         """;
 
-    private static string Write(string json)
+    private static TempDirectory Write(string json)
     {
-        string dir = Directory.CreateTempSubdirectory("sched").FullName;
-        File.WriteAllText(Path.Combine(dir, SchedulerFactory.ConfigFileName), json);
+        var dir = new TempDirectory("sched");
+        File.WriteAllText(Path.Combine(dir.Path, SchedulerFactory.ConfigFileName), json);
         return dir;
     }
 
     private static ModelLoadException Fails(string json, params string[] expectedParts)
     {
-        string dir = Write(json);
+        using TempDirectory temp = Write(json);
+        string dir = temp.Path;
         var e = Assert.Throws<ModelLoadException>(() => SchedulerFactory.FromConfig(dir));
         Assert.Contains(Path.Combine(dir, SchedulerFactory.ConfigFileName), e.Message);
         foreach (string part in expectedParts) Assert.Contains(part, e.Message);
@@ -29,7 +30,8 @@ public class SchedulerConfigErrorTests
     [Fact]
     public void ReadsAFolderOrTheFileItself()
     {
-        string dir = Write("{" + Euler + ", \"prediction_type\": \"v_prediction\", \"timestep_spacing\": \"trailing\", \"future_option\": 3}");
+        using TempDirectory temp = Write("{" + Euler + ", \"prediction_type\": \"v_prediction\", \"timestep_spacing\": \"trailing\", \"future_option\": 3}");
+        string dir = temp.Path;
         IScheduler fromDir = SchedulerFactory.FromConfig(dir);
         IScheduler fromFile = SchedulerFactory.FromConfig(Path.Combine(dir, SchedulerFactory.ConfigFileName));
         Assert.IsType<EulerDiscreteScheduler>(fromDir);
@@ -53,7 +55,8 @@ public class SchedulerConfigErrorTests
     [Fact]
     public void MissingFile()
     {
-        string dir = Directory.CreateTempSubdirectory("sched").FullName;
+        using var temp = new TempDirectory("sched");
+        string dir = temp.Path;
         var e = Assert.Throws<ModelLoadException>(() => SchedulerFactory.FromConfig(dir));
         Assert.Contains(Path.Combine(dir, SchedulerFactory.ConfigFileName), e.Message);
         Assert.Contains("not found", e.Message);

@@ -12,7 +12,8 @@ public class BpeVocabularyBuilderTests
     [Fact]
     public void EveryWordIsOneToken()
     {
-        string dir = Directory.CreateTempSubdirectory("bpe").FullName;
+        using var temp = new TempDirectory("bpe");
+        string dir = temp.Path;
         int size = BpeVocabularyBuilder.Write(dir, Words);
         var tokenizer = ClipTokenizer.FromDirectory(dir);
         Assert.Equal(size, tokenizer.VocabSize);
@@ -30,7 +31,8 @@ public class BpeVocabularyBuilderTests
     [Fact]
     public void BuildIsDeterministic()
     {
-        string a = Directory.CreateTempSubdirectory("bpe").FullName, b = Directory.CreateTempSubdirectory("bpe").FullName;
+        using TempDirectory aTemp = new("bpe"), bTemp = new("bpe");
+        string a = aTemp.Path, b = bTemp.Path;
         BpeVocabularyBuilder.Write(a, Words);
         BpeVocabularyBuilder.Write(b, Words.Reverse());
         foreach (string f in new[] { "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json" })
@@ -38,6 +40,9 @@ public class BpeVocabularyBuilderTests
     }
 
     [Fact]
-    public void RejectsMultiTokenWords() =>
-        Assert.Throws<ArgumentException>(() => BpeVocabularyBuilder.Write(Directory.CreateTempSubdirectory("bpe").FullName, ["two words"]));
+    public void RejectsMultiTokenWords()
+    {
+        using var temp = new TempDirectory("bpe");
+        Assert.Throws<ArgumentException>(() => BpeVocabularyBuilder.Write(temp.Path, ["two words"]));
+    }
 }

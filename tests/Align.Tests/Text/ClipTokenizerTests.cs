@@ -63,7 +63,8 @@ public class ClipTokenizerTests
     [Fact]
     public void MissingFileIsNamed()
     {
-        string dir = Directory.CreateTempSubdirectory("tok").FullName;
+        using var temp = new TempDirectory("tok");
+        string dir = temp.Path;
         File.Copy(Path.Combine(Reference.Model("clip-tokenizer-full"), "vocab.json"), Path.Combine(dir, "vocab.json"));
         var e = Assert.Throws<InvalidDataException>(() => ClipTokenizer.FromDirectory(dir));
         Assert.Contains("merges.txt", e.Message);

@@ -18,7 +18,8 @@ public class PrometheusScrapeTests
     public async Task PrometheusScrapesTheRealServerAndQueriesItsRequestCount()
     {
         string prometheusBinary = PrometheusPackage.Server;
-        string directory = Directory.CreateTempSubdirectory("align-prometheus-").FullName;
+        using var temp = new TempDirectory("align-prometheus-"); // deleted last, after Prometheus and the server have exited
+        string directory = temp.Path;
         Process? prometheus = null;
         var prometheusLog = new StringBuilder();
         await using ServerProcess server = await ServerProcess.StartAsync();
@@ -67,7 +68,6 @@ public class PrometheusScrapeTests
                 await prometheus.WaitForExitAsync();
                 prometheus.Dispose();
             }
-            Directory.Delete(directory, recursive: true);
         }
     }
 

@@ -50,7 +50,8 @@ public sealed class CurlTests(RealServerFixture server) : IClassFixture<RealServ
     [Fact]
     public async Task AcceptImagePngReturnsTheFirstImageWithMetadataHeaders()
     {
-        string file = Path.Combine(Directory.CreateTempSubdirectory("curl").FullName, "out.png");
+        using var temp = new TempDirectory("curl");
+        string file = Path.Combine(temp.Path, "out.png");
         Tool.Result r = await Curl("-X", "POST", $"{server.Server.HttpBase}generate", "-H", "Content-Type: application/json", "-H", "Accept: image/png",
             "-d", """{"prompt": "a blue square", "seed": 4, "steps": 6}""", "-D", "-", "-o", file);
         Assert.Contains("content-type: image/png", r.Stdout, StringComparison.OrdinalIgnoreCase);

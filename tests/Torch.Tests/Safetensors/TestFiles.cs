@@ -62,9 +62,9 @@ internal static class TestFiles
     /// <summary>A fresh directory under the system temp folder, deleted on dispose.</summary>
     public sealed class TempDir : IDisposable
     {
-        public TempDir() => Directory.CreateDirectory(Dir);
+        private readonly TempDirectory _directory = new("st-tests-");
 
-        public string Dir { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "st-tests-" + Guid.NewGuid().ToString("N"));
+        public string Dir => _directory.Path;
 
         public string File(string name) => System.IO.Path.Combine(Dir, name);
 
@@ -75,9 +75,6 @@ internal static class TestFiles
             return path;
         }
 
-        public void Dispose()
-        {
-            try { Directory.Delete(Dir, recursive: true); } catch (IOException) { }
-        }
+        public void Dispose() => _directory.Dispose();
     }
 }
