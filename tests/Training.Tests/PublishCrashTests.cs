@@ -51,6 +51,9 @@ public sealed class PublishCrashTests : IDisposable
         string dll = Path.Combine(AppContext.BaseDirectory, "align-train.dll");
         var psi = new ProcessStartInfo("dotnet", [dll, "publish", "--store", store, "--name", "crashy", "--from", source])
         { RedirectStandardOutput = true, RedirectStandardError = true };
+        // Without the runtime's diagnostic socket and debugger pipes, which a killed process leaves in /tmp.
+        psi.Environment["DOTNET_EnableDiagnostics_IPC"] = "0";
+        psi.Environment["DOTNET_EnableDiagnostics_Debugger"] = "0";
         using Process p = Process.Start(psi)!;
         if (killAfterMs is int ms && !p.WaitForExit(ms))
         {

@@ -24,13 +24,14 @@ HEALTH = "/grpc.health.v1.Health/"
 
 
 def load(proto, module):
-    out = tempfile.mkdtemp(prefix="grpc-py-")
-    subprocess.run(["protoc", "-I", PROTOS, "--python_out", out, proto], check=True)
-    path = os.path.join(out, proto.replace(".proto", "_pb2.py"))
-    spec = importlib.util.spec_from_file_location(module, path)
-    loaded = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(loaded)
-    return loaded
+    # the generated module is only read while it is executed: its folder goes when it has loaded
+    with tempfile.TemporaryDirectory(prefix="grpc-py-") as out:
+        subprocess.run(["protoc", "-I", PROTOS, "--python_out", out, proto], check=True)
+        path = os.path.join(out, proto.replace(".proto", "_pb2.py"))
+        spec = importlib.util.spec_from_file_location(module, path)
+        loaded = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(loaded)
+        return loaded
 
 
 pb = load("align/v1/generation.proto", "generation_pb2")
