@@ -5,11 +5,11 @@ namespace Training.Tests;
 /// <summary>Runs the align-train CLI built beside the tests as a separate process.</summary>
 public static class AlignTrain
 {
+    public static string Dll => Path.Combine(AppContext.BaseDirectory, "align-train.dll");
+
     public static (int Exit, string Output) Run(params string[] args)
     {
-        string dll = Path.Combine(AppContext.BaseDirectory, "align-train.dll");
-        var psi = new ProcessStartInfo("dotnet", [dll, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using Process p = Process.Start(psi)!;
+        using Process p = Process.Start(DotnetChild.StartInfo(Dll, args))!;
         Task<string> stdout = p.StandardOutput.ReadToEndAsync(), stderr = p.StandardError.ReadToEndAsync();
         if (!p.WaitForExit(300_000))
         {

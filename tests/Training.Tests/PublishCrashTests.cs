@@ -48,12 +48,7 @@ public sealed class PublishCrashTests : IDisposable
     // Exit code, or null when the process was killed before it finished.
     private static int? Publish(string store, string source, int? killAfterMs)
     {
-        string dll = Path.Combine(AppContext.BaseDirectory, "align-train.dll");
-        var psi = new ProcessStartInfo("dotnet", [dll, "publish", "--store", store, "--name", "crashy", "--from", source])
-        { RedirectStandardOutput = true, RedirectStandardError = true };
-        // Without the runtime's diagnostic socket and debugger pipes, which a killed process leaves in /tmp.
-        psi.Environment["DOTNET_EnableDiagnostics_IPC"] = "0";
-        psi.Environment["DOTNET_EnableDiagnostics_Debugger"] = "0";
+        ProcessStartInfo psi = DotnetChild.StartInfo(AlignTrain.Dll, "publish", "--store", store, "--name", "crashy", "--from", source);
         using Process p = Process.Start(psi)!;
         if (killAfterMs is int ms && !p.WaitForExit(ms))
         {

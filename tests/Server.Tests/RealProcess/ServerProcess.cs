@@ -62,20 +62,11 @@ public sealed class ServerProcess : IAsyncDisposable
     private static ServerProcess Launch((string Key, string Value)[] settings)
     {
         int http = FreePort(), grpc = FreePort();
-        var info = new ProcessStartInfo("dotnet", [ServerDll()])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        ProcessStartInfo info = DotnetChild.StartInfo(ServerDll());
         info.Environment["Server__HttpPort"] = http.ToString();
         info.Environment["Server__GrpcPort"] = grpc.ToString();
         info.Environment["Server__BindAddress"] = "127.0.0.1";
         info.Environment["Logging__LogLevel__Default"] = "Information";
-        // Without the runtime's diagnostic socket and debugger pipes: a process that is killed, as DisposeAsync does,
-        // leaves them in /tmp (dotnet-diagnostic-PID-*, clr-debug-pipe-PID-*).
-        info.Environment["DOTNET_EnableDiagnostics_IPC"] = "0";
-        info.Environment["DOTNET_EnableDiagnostics_Debugger"] = "0";
         foreach ((string key, string value) in settings) info.Environment[key] = value;
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start dotnet");
         var server = new ServerProcess(process, http, grpc);
