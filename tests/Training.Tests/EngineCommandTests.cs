@@ -7,9 +7,7 @@ public class EngineCommandTests
     [Fact]
     public void EngineCommandReportsLibtorch()
     {
-        string dll = Path.Combine(AppContext.BaseDirectory, "align-train.dll");
-        var psi = new ProcessStartInfo("dotnet", [dll, "engine"]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using Process p = Process.Start(psi)!;
+        using Process p = Process.Start(DotnetChild.StartInfo(AlignTrain.Dll, "engine"))!;
         string output = p.StandardOutput.ReadToEnd();
         string error = p.StandardError.ReadToEnd();
         Assert.True(p.WaitForExit(60_000), "align-train engine did not exit within 60 s");
@@ -21,9 +19,7 @@ public class EngineCommandTests
     [Fact]
     public void UnknownCommandFails()
     {
-        string dll = Path.Combine(AppContext.BaseDirectory, "align-train.dll");
-        var psi = new ProcessStartInfo("dotnet", [dll, "no-such-command"]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using Process p = Process.Start(psi)!;
+        using Process p = Process.Start(DotnetChild.StartInfo(AlignTrain.Dll, "no-such-command"))!;
         p.StandardOutput.ReadToEnd();
         string error = p.StandardError.ReadToEnd();
         Assert.True(p.WaitForExit(60_000));
