@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Align.Adapters;
+using Align.Schedulers;
 using Training.Adapters;
 using Training.Dpo;
 using Training.Loop;
@@ -28,7 +29,8 @@ internal static class DpoCommand
         var chosenWeight = new Option<double>("--chosen-weight") { Description = "λ of the chosen images' own denoising loss added to the DPO loss (RPO's NLL term; 0: DPO alone)", DefaultValueFactory = _ => 0.0 };
         var dropPrompt = new Option<double>("--drop-prompt") { Description = "probability of training a pair on the empty prompt (classifier-free guidance dropout)", DefaultValueFactory = _ => 0.0 };
         var resolution = new Option<int?>("--resolution") { Description = "image size the pairs are encoded at (default: the model's, 64 for ShapeWorld)" };
-        var command = new Command("dpo", "Diffusion-DPO into a LoRA adapter on preference pairs, with the frozen base as the reference") { pairs, beta, chosenWeight, dropPrompt, resolution };
+        var timesteps = new Option<string?>("--timesteps") { Description = "FIRST:END: draw training timesteps from [FIRST, END) only (default: the whole schedule), e.g. 400:1000 for the noisy part where layout is decided" };
+        var command = new Command("dpo", "Diffusion-DPO into a LoRA adapter on preference pairs, with the frozen base as the reference") { pairs, beta, chosenWeight, dropPrompt, resolution, timesteps };
         shared.AddTo(command);
         command.SetAction(result =>
         {
@@ -46,6 +48,7 @@ internal static class DpoCommand
                 ["prompts"] = read.Select(p => p.Prompt).Distinct().Count(),
                 ["categories"] = read.GroupBy(p => p.Category ?? "").ToDictionary(g => g.Key, g => g.Count()),
             });
+            TimestepWindow? window = result.GetValue(timesteps) is { } text ? TimestepWindow.Parse(text, TrainTimesteps(s.Model)) : null;
             var hyper = new Dictionary<string, object> { ["beta"] = b, ["chosen_weight"] = lambda, ["drop_prompt"] = drop };
             TextWriter o = result.InvocationConfiguration.Output;
             AdapterRunResult? run = null;
@@ -53,13 +56,15 @@ internal static class DpoCommand
             // The host copies the hyperparameters when it writes the adapter, after the task is made: what the data decides goes in too.
             ConsoleProgress.Run(progress => run = AdapterTrainer.Run(s, "dpo", trainingData, hyper, (model, adapter) =>
             {
-                data = new PreferenceData(model, read, result.GetValue(resolution));
                 var dpo = new DiffusionDpo(model, adapter, b, lambda);
+                TimestepWindow range = window ?? new(0, dpo.NumTrainTimesteps);
+                hyper["timesteps"] = $"{range.First}:{range.End}";
+                data = new PreferenceData(model, read, result.GetValue(resolution));
                 hyper["resolution"] = data.Resolution;
                 hyper["prediction_type"] = dpo.PredictionTypeName;
                 progress.Message($"dpo: {data.Count} pairs ({data.Images} images, {data.Prompts} prompts) encoded at {data.Resolution}×{data.Resolution}; " +
                                  string.Create(CultureInfo.InvariantCulture, $"β = {b}, chosen weight {lambda}, {dpo.PredictionTypeName} target"));
-                return new DpoTask(dpo, data, adapter, s.Batch, drop);
+                return new DpoTask(dpo, data, adapter, s.Batch, drop, range);
             }, progress));
             data?.Dispose();
             if (run is { Base: { } before, Adapted: { } after })
@@ -67,5 +72,11 @@ internal static class DpoCommand
             return 0;
         });
         return command;
+    }
+
+    private static int TrainTimesteps(string model)
+    {
+        using IScheduler scheduler = SchedulerFactory.FromConfig(Path.Combine(model, "scheduler"));
+        return scheduler.NumTrainTimesteps;
     }
 }

@@ -98,6 +98,47 @@ public sealed class DpoCommandTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(_dir, "run")), "a refused run left its output directory");
     }
 
+    [Theory]
+    [InlineData("400", "FIRST:END")]
+    [InlineData("a:1000", "FIRST:END")]
+    [InlineData("900:100", "0 ≤ FIRST < END ≤ 1000")]
+    [InlineData("0:1001", "0 ≤ FIRST < END ≤ 1000")]
+    public void RefusesATimestepWindowOutsideTheSchedule(string window, string named)
+    {
+        TestFiles.WriteRenderedManifest(Path.Combine(_dir, "data"), 3);
+        (int exit, string output) = TestFiles.AlignTrain([.. Args(1), "--timesteps", window]);
+        Assert.Equal(2, exit);
+        Assert.Contains("--timesteps", output);
+        Assert.Contains(named, output);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "run")), "a refused run left its output directory");
+    }
+
+    [Fact]
+    public void TrainsOnTheTimestepWindowAsked()
+    {
+        // The embedded model predicts the noise far better where there is much of it (t near 999) than where there is almost
+        // none (t near 0): the reference's error on the first step tells which window the pairs were noised in.
+        TestFiles.WriteRenderedManifest(Path.Combine(_dir, "data"), 3);
+        double ReferenceError(string window, string run)
+        {
+            string[] args =
+            [
+                "dpo", "--model", TestFiles.EmbeddedModel, "--pairs", Path.Combine(_dir, "data", "pairs.jsonl"), "--out", Path.Combine(_dir, run),
+                "--name", "dpo-window", "--steps", "1", "--batch", "4", "--lr", "0", "--eval-prompts", "0", "--targets", "unet-attention", "--timesteps", window,
+            ];
+            (int exit, string output) = TestFiles.AlignTrain(args);
+            Assert.True(exit == 0, output);
+            string[] csv = File.ReadAllLines(Path.Combine(_dir, run, "train", "metrics.csv"));
+            int column = Array.IndexOf(csv[0].Split(','), "ref_mse");
+            using (SafetensorsFile file = Safetensors.Open(Path.Combine(_dir, run, "adapter", "adapter_model.safetensors")))
+            using (JsonDocument hyper = JsonDocument.Parse(file.Metadata[AdapterMetadata.HyperParameters]))
+                Assert.Equal(window, hyper.RootElement.GetProperty("timesteps").GetString());
+            return double.Parse(csv[1].Split(',')[column], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        double low = ReferenceError("0:20", "low"), high = ReferenceError("980:1000", "high");
+        Assert.True(low > 5 * high, $"reference error {low:G3} at t < 20 against {high:G3} at t ≥ 980: the window did not reach the loss");
+    }
+
     [Fact]
     public void TrainsWritesTheAdapterAndResumes()
     {
@@ -123,6 +164,7 @@ public sealed class DpoCommandTests : IDisposable
             Assert.Equal(5000, hyper.RootElement.GetProperty("beta").GetDouble());
             Assert.Equal(0, hyper.RootElement.GetProperty("chosen_weight").GetDouble());
             Assert.Equal("epsilon", hyper.RootElement.GetProperty("prediction_type").GetString());
+            Assert.Equal("0:1000", hyper.RootElement.GetProperty("timesteps").GetString()); // the whole schedule unless --timesteps
             using JsonDocument metrics = JsonDocument.Parse(file.Metadata[AdapterMetadata.Metrics]);
             Assert.True(metrics.RootElement.TryGetProperty("accuracy_adapter", out _), file.Metadata[AdapterMetadata.Metrics]);
         }

@@ -7,11 +7,20 @@ namespace Training.Dpo;
 
 /// <summary>
 /// Diffusion-DPO as a training task: each step draws <paramref name="batch"/> pairs, one timestep (uniform over the training
-/// schedule) and one noise per pair shared by its two images, optionally drops a pair's prompt to the empty one (for
-/// classifier-free guidance), and back-propagates the DPO loss into the adapter. Checkpoints hold the adapter alone.
+/// schedule, or over <paramref name="timesteps"/> of it) and one noise per pair shared by its two images, optionally drops a
+/// pair's prompt to the empty one (for classifier-free guidance), and back-propagates the DPO loss into the adapter.
+/// Checkpoints hold the adapter alone.
 /// </summary>
-public sealed class DpoTask(DiffusionDpo dpo, PreferenceData data, LoraAdapter adapter, int batch, double dropPrompt = 0) : ITrainingTask
+/// <param name="timesteps">
+/// the training timesteps drawn from, [First, End); null: the whole schedule. A window of high timesteps trains only where
+/// the image's layout is still being decided, the part of the trajectory a compositional preference is about (SPO,
+/// Liang et al. 2024, argues for judging preferences per step for the same reason)
+/// </param>
+public sealed class DpoTask(DiffusionDpo dpo, PreferenceData data, LoraAdapter adapter, int batch, double dropPrompt = 0,
+    TimestepWindow? timesteps = null) : ITrainingTask
 {
+    private readonly TimestepWindow _timesteps = timesteps ?? new TimestepWindow(0, dpo.NumTrainTimesteps);
+
     public string Name => "dpo";
     public Module Model => adapter.Module;
     public IEnumerable<Tensor> TrainableParameters => adapter.Parameters();
@@ -20,7 +29,7 @@ public sealed class DpoTask(DiffusionDpo dpo, PreferenceData data, LoraAdapter a
     {
         int[] pairs = Enumerable.Range(0, batch).Select(_ => random.Next(data.Count)).ToArray();
         bool[] dropped = pairs.Select(_ => dropPrompt > 0 && random.NextDouble() < dropPrompt).ToArray();
-        long[] timesteps = pairs.Select(_ => (long)random.Next(dpo.NumTrainTimesteps)).ToArray();
+        long[] timesteps = pairs.Select(_ => _timesteps.Draw(random)).ToArray();
         (Tensor chosen, Tensor rejected, Tensor context, var added) = data.Batch(pairs, generator, dropped);
         Tensor noise = torch.Randn(chosen.Shape, generator);
         string[] prompts = pairs.Select((pair, k) => dropped[k] ? "" : data.Pairs[pair].Prompt).ToArray();
