@@ -20,16 +20,9 @@ public sealed class TrainPublishServeTests : IDisposable
         if (Directory.Exists(_work)) Directory.Delete(_work, true);
     }
 
-    private static string AlignTrain()
-    {
-        string root = Path.GetDirectoryName(Path.GetDirectoryName(EmbeddedModel.Locate()))!;
-        string dll = Path.Combine(root, "src", "Training", "bin", "Release", "net10.0", "align-train.dll");
-        return File.Exists(dll) ? dll : throw new FileNotFoundException($"{dll} is missing: build the solution in Release first (scripts/test.sh does)");
-    }
-
     private static async Task Train(params string[] args)
     {
-        Tool.Result r = await Tool.RunAsync("dotnet", [AlignTrain(), .. args], timeout: TimeSpan.FromMinutes(5));
+        Tool.Result r = await Tool.RunAsync("dotnet", [AlignTrainBuild.Dll, .. args], timeout: TimeSpan.FromMinutes(5));
         Assert.True(r.ExitCode == 0, $"align-train {string.Join(' ', args)}: {r}");
     }
 

@@ -12,12 +12,6 @@ public class TrainingJobCrossCheckTests
 {
     private const string ImageModels = "/app/models/"; // docker/*.Dockerfile: COPY models/shapeworld /app/models/shapeworld
 
-    private static string AlignTrain()
-    {
-        string dll = Path.Combine(Kustomize.RepositoryRoot, "src", "Training", "bin", "Release", "net10.0", "align-train.dll");
-        return File.Exists(dll) ? dll : throw new FileNotFoundException($"{dll} is missing: build the solution in Release first (scripts/test.sh does)");
-    }
-
     /// <summary>Each training container with its pod spec (the Job's and the CronJob's job template's).</summary>
     private static IEnumerable<(JsonElement PodSpec, JsonElement Container)> TrainingContainers(Manifests manifests)
     {
@@ -42,7 +36,7 @@ public class TrainingJobCrossCheckTests
 
         foreach (string[] args in run)
         {
-            Tool.Result help = await Tool.RunAsync("dotnet", [AlignTrain(), args[0], "--help"]);
+            Tool.Result help = await Tool.RunAsync("dotnet", [AlignTrainBuild.Dll, args[0], "--help"]);
             Assert.True(help.ExitCode == 0, $"align-train {args[0]} --help: {help}");
             string[] known = Regex.Matches(help.Stdout, @"(?<=\s|,)--[a-z0-9-]+").Select(m => m.Value).ToArray();
             string[] unknown = args.Skip(1).Where(a => a.StartsWith("--", StringComparison.Ordinal) && !known.Contains(a)).ToArray();
