@@ -19,8 +19,8 @@ public class DockerfileCrossCheckTests
     [MemberData(nameof(Dockerfiles))]
     public void TheBuildStageRunsTheScriptCiRuns(string file)
     {
-        var docker = new Dockerfile(Path.Combine(Kustomize.RepositoryRoot, file));
-        string setup = File.ReadAllText(Path.Combine(Kustomize.RepositoryRoot, "scripts", "setup.sh"));
+        var docker = new Dockerfile(Path.Combine(RepositoryRoot.Path, file));
+        string setup = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "scripts", "setup.sh"));
 
         string[] runs = docker.Stage("build").Where(i => i.Keyword == "RUN").Select(i => i.Arguments).ToArray();
 
@@ -32,7 +32,7 @@ public class DockerfileCrossCheckTests
     [MemberData(nameof(Dockerfiles))]
     public async Task TheFinalStagesMatchTheManifests(string file)
     {
-        var docker = new Dockerfile(Path.Combine(Kustomize.RepositoryRoot, file));
+        var docker = new Dockerfile(Path.Combine(RepositoryRoot.Path, file));
         var server = new ServerWorkload(await Kustomize.ObjectsAsync("base"));
         JsonElement security = server.PodSpec.GetProperty("securityContext");
         string user = $"{security.GetProperty("runAsUser").GetInt32()}:{security.GetProperty("runAsGroup").GetInt32()}";

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Server.Models;
 using Server.Tests.RealProcess;
 
 namespace Server.Tests.Deploy;
@@ -13,14 +12,12 @@ public static class Kustomize
     /// <summary>Every kustomization an operator applies or builds on, relative to k8s/.</summary>
     public static readonly string[] Kustomizations = ["base", "gpu-base", "overlays/gpu", "overlays/gpu-hpa", "overlays/cpu-dev", "training"];
 
-    public static string RepositoryRoot { get; } = Path.GetDirectoryName(Path.GetDirectoryName(EmbeddedModel.Locate()))!;
-
-    public static string ValidatorPackage => Path.Combine(RepositoryRoot, "tests", "Server.Tests", "Deploy", "validate");
+    public static string ValidatorPackage => Path.Combine(RepositoryRoot.Path, "tests", "Server.Tests", "Deploy", "validate");
 
     /// <summary>kubectl kustomize k8s/{kustomization}: the YAML it prints.</summary>
     public static async Task<string> RenderAsync(string kustomization)
     {
-        string directory = Path.Combine(RepositoryRoot, "k8s", kustomization);
+        string directory = Path.Combine(RepositoryRoot.Path, "k8s", kustomization);
         Assert.True(File.Exists(Path.Combine(directory, "kustomization.yaml")), $"{directory} has no kustomization.yaml");
         Tool.Result r = await Tool.RunAsync("kubectl", ["kustomize", directory],
             installHint: "Debian 12: apt-get install kubernetes-client; scripts/test.sh installs it when kubectl is missing");

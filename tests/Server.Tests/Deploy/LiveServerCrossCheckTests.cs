@@ -72,7 +72,7 @@ public sealed class LiveServerCrossCheckTests : IDisposable
 
     /// <summary>Every align_* name in the files under k8s/ (ScaledObject, HPA, prometheus-adapter values, alert rules).</summary>
     private static string[] MetricNamesInK8s() =>
-        Directory.EnumerateFiles(Path.Combine(Kustomize.RepositoryRoot, "k8s"), "*.yaml", SearchOption.AllDirectories)
+        Directory.EnumerateFiles(Path.Combine(RepositoryRoot.Path, "k8s"), "*.yaml", SearchOption.AllDirectories)
             .SelectMany(f => Regex.Matches(File.ReadAllText(f), @"\balign_[a-z0-9_]+").Select(m => m.Value))
             .Distinct().Order().ToArray();
 }

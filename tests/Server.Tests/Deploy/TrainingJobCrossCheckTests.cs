@@ -43,7 +43,7 @@ public class TrainingJobCrossCheckTests
             Assert.True(unknown.Length == 0, $"align-train {args[0]} has no option {string.Join(", ", unknown)}; it has {string.Join(" ", known)}");
             string? model = Option(args, "--model");
             Assert.True(model is not null && model.StartsWith(ImageModels, StringComparison.Ordinal), $"{args[0]} trains {model}, not a model the image ships under {ImageModels}");
-            string shipped = Path.Combine(Kustomize.RepositoryRoot, "models", model[ImageModels.Length..], "model_index.json");
+            string shipped = Path.Combine(RepositoryRoot.Path, "models", model[ImageModels.Length..], "model_index.json");
             Assert.True(File.Exists(shipped), $"{args[0]} trains {model}, but the repository has no {shipped} for the image to ship");
         }
     }
