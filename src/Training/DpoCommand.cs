@@ -56,15 +56,15 @@ internal static class DpoCommand
             // The host copies the hyperparameters when it writes the adapter, after the task is made: what the data decides goes in too.
             ConsoleProgress.Run(progress => run = AdapterTrainer.Run(s, "dpo", trainingData, hyper, (model, adapter) =>
             {
-                var dpo = new DiffusionDpo(model, adapter, b, lambda);
-                TimestepWindow range = window ?? new(0, dpo.NumTrainTimesteps);
-                hyper["timesteps"] = $"{range.First}:{range.End}";
                 data = new PreferenceData(model, read, result.GetValue(resolution));
+                var dpo = new DiffusionDpo(model, adapter, b, lambda);
+                var task = new DpoTask(dpo, data, adapter, s.Batch, drop, window);
+                hyper["timesteps"] = task.Timesteps.ToString();
                 hyper["resolution"] = data.Resolution;
                 hyper["prediction_type"] = dpo.PredictionTypeName;
                 progress.Message($"dpo: {data.Count} pairs ({data.Images} images, {data.Prompts} prompts) encoded at {data.Resolution}×{data.Resolution}; " +
                                  string.Create(CultureInfo.InvariantCulture, $"β = {b}, chosen weight {lambda}, {dpo.PredictionTypeName} target"));
-                return new DpoTask(dpo, data, adapter, s.Batch, drop, range);
+                return task;
             }, progress));
             data?.Dispose();
             if (run is { Base: { } before, Adapted: { } after })

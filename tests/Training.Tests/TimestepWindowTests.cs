@@ -9,6 +9,7 @@ public sealed class TimestepWindowTests
     {
         TimestepWindow window = TimestepWindow.Parse("400:410", 1000);
         Assert.Equal(new TimestepWindow(400, 410), window);
+        Assert.Equal("400:410", window.ToString()); // what the adapter's hyperparameters record, read back by Parse
         var random = new Random(3);
         long[] drawn = Enumerable.Range(0, 2000).Select(_ => window.Draw(random)).ToArray();
         Assert.Equal(Enumerable.Range(400, 10).Select(t => (long)t), drawn.Distinct().Order());

@@ -19,7 +19,8 @@ namespace Training.Dpo;
 public sealed class DpoTask(DiffusionDpo dpo, PreferenceData data, LoraAdapter adapter, int batch, double dropPrompt = 0,
     TimestepWindow? timesteps = null) : ITrainingTask
 {
-    private readonly TimestepWindow _timesteps = timesteps ?? new TimestepWindow(0, dpo.NumTrainTimesteps);
+    /// <summary>The window the training timesteps are drawn from.</summary>
+    public TimestepWindow Timesteps { get; } = timesteps ?? new TimestepWindow(0, dpo.NumTrainTimesteps);
 
     public string Name => "dpo";
     public Module Model => adapter.Module;
@@ -29,7 +30,7 @@ public sealed class DpoTask(DiffusionDpo dpo, PreferenceData data, LoraAdapter a
     {
         int[] pairs = Enumerable.Range(0, batch).Select(_ => random.Next(data.Count)).ToArray();
         bool[] dropped = pairs.Select(_ => dropPrompt > 0 && random.NextDouble() < dropPrompt).ToArray();
-        long[] timesteps = pairs.Select(_ => _timesteps.Draw(random)).ToArray();
+        long[] timesteps = pairs.Select(_ => Timesteps.Draw(random)).ToArray();
         (Tensor chosen, Tensor rejected, Tensor context, var added) = data.Batch(pairs, generator, dropped);
         Tensor noise = torch.Randn(chosen.Shape, generator);
         string[] prompts = pairs.Select((pair, k) => dropped[k] ? "" : data.Pairs[pair].Prompt).ToArray();

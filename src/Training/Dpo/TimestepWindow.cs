@@ -17,6 +17,9 @@ public sealed record TimestepWindow(int First, int End)
         return new TimestepWindow(first, end);
     }
 
+    /// <summary>"FIRST:END", as <see cref="Parse"/> reads it.</summary>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{First}:{End}");
+
     /// <summary>A timestep uniform over the window.</summary>
     public long Draw(Random random) => random.Next(First, End);
 }
