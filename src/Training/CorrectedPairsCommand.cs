@@ -27,6 +27,11 @@ internal static class CorrectedPairsCommand
             Description = "the method's reward, as eval's --reward: NAME=DIR:WEIGHT, NAME=DIR, DIR or shapeworld-soft-verifier; repeat for an ensemble",
             AllowMultipleArgumentsPerToken = true,
         };
+        var stopAt = new Option<double?>("--stop-at-reward")
+        {
+            Description = "a reno method stops once every redraw of a prompt scores at least this on the method's reward "
+                          + "(the soft verifier's log P(pass): -0.105 is P = 0.9); default: all its iterations",
+        };
         var perCategory = new Option<int?>("--per-category") { Description = "at most this many rejected images per category, the first in the manifest (default all)" };
         var categories = CategoryNames.NewOption("redraw");
         var steps = new Option<int>("--steps") { Description = "the manifest's sampling steps", DefaultValueFactory = _ => 20 };
@@ -36,7 +41,7 @@ internal static class CorrectedPairsCommand
         var command = new Command("corrected-pairs",
             "Preference pairs whose chosen image is a failed sample corrected from its own noise by an alignment method (e.g. ReNO) and passed by the verifier")
         {
-            from, output, model, method, methodReward, perCategory, categories, steps, guidance, device, threads,
+            from, output, model, method, methodReward, stopAt, perCategory, categories, steps, guidance, device, threads,
         };
         command.SetAction(result =>
         {
@@ -50,6 +55,10 @@ internal static class CorrectedPairsCommand
             using StableDiffusionModel sd = StableDiffusionModel.Load(result.GetValue(model)!, target).Freeze();
             using LoadedRewards? loaded = rewards.Length > 0 ? RewardSpec.Load(rewards, target, "method-reward") : null;
             EvalMethod corrector = EvalMethod.Parse(result.GetValue(method)!, loaded?.Ensemble, "--method-reward");
+            if (result.GetValue(stopAt) is double bar)
+                corrector = corrector is RenoMethod reno
+                    ? reno.StoppingAt(bar)
+                    : throw new ArgumentException($"--stop-at-reward: only a reno method stops at a reward, not {corrector.Name}");
             var pipeline = new TextToImagePipeline(sd, new PromptCache(sd.Prompts, 256));
             var (manifest, counts) = new CorrectedPairs(pipeline, corrector, result.GetValue(steps), result.GetValue(guidance))
                 .Run(source, result.GetValue(output)!, CategoryNames.From(result, categories), result.GetValue(perCategory), o.WriteLine);

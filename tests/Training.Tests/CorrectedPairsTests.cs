@@ -106,4 +106,21 @@ public sealed class CorrectedPairsTests : IDisposable
         Assert.Matches(@"colours: \d of 4 redrawn images pass \(ReNO 1 it\. \(reward\)\)", text);
         Assert.True(File.Exists(Path.Combine(output, PairBuilder.ManifestName)), text);
     }
+
+    [Fact]
+    public void StopAtRewardReachesReNOAndIsRefusedForOtherMethods()
+    {
+        string source = FailedManifest(prompts: 1), output = Path.Combine(_dir, "out");
+        (int exit, string text) = TestFiles.AlignTrain("corrected-pairs", "--model", TestFiles.EmbeddedModel, "--from", source, "--out", output,
+            "--method", "reno:2:reward", "--method-reward", "shapeworld-soft-verifier", "--stop-at-reward", "-0.105", "--steps", "4");
+        Assert.True(exit is 0 or 1, text);
+        Assert.Contains("(ReNO 2 it. (reward), stopping at reward -0.105)", text);
+
+        string refusedOut = Path.Combine(_dir, "refused");
+        (exit, text) = TestFiles.AlignTrain("corrected-pairs", "--model", TestFiles.EmbeddedModel, "--from", source, "--out", refusedOut,
+            "--method", "best_of_n:2:reward", "--method-reward", "shapeworld-soft-verifier", "--stop-at-reward", "-0.105", "--steps", "4");
+        Assert.Equal(2, exit);
+        Assert.Contains("--stop-at-reward: only a reno method stops at a reward, not best-of-2 (reward)", text);
+        Assert.False(Directory.Exists(refusedOut), "a refused run wrote its output directory");
+    }
 }

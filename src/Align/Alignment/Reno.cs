@@ -84,7 +84,8 @@ public static class Reno
                 bestNoise = keptNoise.Clone().MoveToOuterScope();
             }
             onIteration?.Invoke(iteration);
-            bool last = it == options.Iterations - 1 || (options.TimeBudget is { } budget && watch.Elapsed >= budget);
+            bool last = it == options.Iterations - 1 || (options.TimeBudget is { } budget && watch.Elapsed >= budget)
+                        || (options.TargetReward is double target && bestLoss.All(loss => -loss >= target));
             if (last) break; // the reference does not step after the last evaluation
             totalLoss.Backward();
             ClipPerSample(z, options.GradClip);

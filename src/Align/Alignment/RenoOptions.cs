@@ -22,6 +22,13 @@ public sealed record RenoOptions
 
     /// <summary>Stop early, returning the best iterate so far, once this much time has passed.</summary>
     public TimeSpan? TimeBudget { get; init; }
+
+    /// <summary>
+    /// Stop early once every seed's best iterate has reached this reward (the weighted sum, the negated reward-only loss):
+    /// for a reward with a known bar, such as log P(pass) of the soft verifier, the first iterate past it rather than the
+    /// rest of the iterations spent above it.
+    /// </summary>
+    public double? TargetReward { get; init; }
 }
 
 /// <summary>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Align.Alignment;
 using Align.Pipelines;
 using Align.Rewards;
@@ -89,7 +90,13 @@ internal sealed class BestOfNMethod(int n, IRewardModel reward, string rewardNam
 
 internal sealed class RenoMethod(int iterations, int? startFromBestOf, IRewardModel reward, string rewardName) : EvalMethod
 {
-    public override string Name => startFromBestOf is int n ? $"ReNO {iterations} it. + best-of-{n} ({rewardName})" : $"ReNO {iterations} it. ({rewardName})";
+    /// <summary><see cref="RenoOptions.TargetReward"/>: a prompt's seeds stop once each has reached it.</summary>
+    public double? TargetReward { get; private init; }
+
+    public override string Name => (startFromBestOf is int n ? $"ReNO {iterations} it. + best-of-{n} ({rewardName})" : $"ReNO {iterations} it. ({rewardName})")
+                                   + (TargetReward is double t ? string.Create(CultureInfo.InvariantCulture, $", stopping at reward {t:G4}") : "");
+
+    public RenoMethod StoppingAt(double targetReward) => new(iterations, startFromBestOf, reward, rewardName) { TargetReward = targetReward };
 
     public override Tensor Generate(TextToImagePipeline pipeline, TextToImageRequest request)
     {
@@ -103,7 +110,7 @@ internal sealed class RenoMethod(int iterations, int? startFromBestOf, IRewardMo
                 return r.Candidates[r.Selected[0]].Seed;
             }).ToArray();
         // all seeds of the prompt optimised as one batch of independent problems
-        using RenoResult result = Reno.Optimize(pipeline, request with { Seeds = seeds }, rewards, new RenoOptions { Iterations = iterations });
+        using RenoResult result = Reno.Optimize(pipeline, request with { Seeds = seeds }, rewards, new RenoOptions { Iterations = iterations, TargetReward = TargetReward });
         return result.Image.Clone().DetachFromDisposeScope();
     }
 }

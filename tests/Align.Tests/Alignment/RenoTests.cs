@@ -117,6 +117,32 @@ public class RenoTests
     }
 
     [Fact]
+    public void StopsAtTheFirstIterationEverySeedHasReachedTheTargetReward()
+    {
+        using var scope = torch.NewDisposeScope();
+        (StableDiffusionModel sd, TextToImagePipeline pipeline, ClipScoreReward reward) = TinyModels();
+        using (sd) using (reward)
+        {
+            var rewards = new RewardEnsemble([new WeightedReward(reward, 1.0)]);
+            var request = new TextToImageRequest("a red circle", [3, 4], 16, 16, 2, 3.0);
+            using RenoResult full = Reno.Optimize(pipeline, request, rewards, new RenoOptions { Iterations = 8 });
+            // a bar between the seeds' first and best rewards, so each seed reaches it somewhere inside the run
+            double[] first = full.Trace[0].PerSample.Select(l => -l).ToArray();
+            double[] best = [.. Enumerable.Range(0, 2).Select(b => full.Trace.Max(t => -t.PerSample[b]))];
+            double target = Math.Min(best[0], best[1]) - 0.25 * Math.Min(best[0] - first[0], best[1] - first[1]);
+            Assert.True(first.All(r => r < target), $"the bar {target} is already met at the start ({string.Join(", ", first)})");
+            int reached = Enumerable.Range(0, full.Trace.Count)
+                .First(it => Enumerable.Range(0, 2).All(b => full.Trace.Take(it + 1).Max(t => -t.PerSample[b]) >= target));
+            Assert.True(reached < 7, $"both seeds reach the bar only at the last iteration ({reached})");
+
+            using RenoResult stopped = Reno.Optimize(pipeline, request, rewards, new RenoOptions { Iterations = 8, TargetReward = target });
+            Assert.Equal(reached + 1, stopped.Trace.Count);
+            for (int b = 0; b < 2; b++)
+                Assert.True(-stopped.Trace[stopped.BestIterations[b]].PerSample[b] >= target, $"seed {request.Seeds[b]}: its best iterate is below the bar");
+        }
+    }
+
+    [Fact]
     public void SeedsOptimisedTogetherFollowTheTrajectoriesTheyFollowAlone()
     {
         using var scope = torch.NewDisposeScope();
