@@ -44,4 +44,5 @@ public sealed class AlignmentInput
     public double? GradClip { get; set; }
     public List<int>? TokenIndices { get; set; }
     public int? TimeBudgetMs { get; set; }
+    public double? TargetReward { get; set; }
 }

@@ -47,7 +47,8 @@ public sealed record AlignmentOptions(
     double? RegWeight = null,
     double? GradClip = null,
     IReadOnlyList<int>? TokenIndices = null,
-    int? TimeBudgetMs = null)
+    int? TimeBudgetMs = null,
+    double? TargetReward = null)
 {
     public const string None = "none";
     public static readonly string[] Methods = [None, "best_of_n", "reno", "attend_excite"];

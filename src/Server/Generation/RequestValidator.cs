@@ -120,7 +120,7 @@ public sealed class RequestValidator(ModelCatalog catalog, AdapterCatalog adapte
         string[] allowed = method switch
         {
             "best_of_n" => ["rewards", "n", "top_k"],
-            "reno" => ["rewards", "n", "iterations", "learning_rate", "reg_weight", "grad_clip", "time_budget_ms"],
+            "reno" => ["rewards", "n", "iterations", "learning_rate", "reg_weight", "grad_clip", "time_budget_ms", "target_reward"],
             "attend_excite" => ["token_indices"],
             _ => [],
         };
@@ -161,10 +161,14 @@ public sealed class RequestValidator(ModelCatalog catalog, AdapterCatalog adapte
         int? budget = a.TimeBudgetMs;
         if (budget is < 1 || budget > l.MaxTimeBudgetMs)
             throw ServiceException.Invalid("alignment.time_budget_ms", $"alignment.time_budget_ms must be between 1 and {l.MaxTimeBudgetMs}, got {budget}");
+        double? target = a.TargetReward;
+        if (target is double t && !double.IsFinite(t))
+            throw ServiceException.Invalid("alignment.target_reward", $"alignment.target_reward must be a finite number, got {t}");
         int? start = a.N;
         if (start is < 2 || start > l.MaxCandidates)
             throw ServiceException.Invalid("alignment.n", $"alignment.n (ReNO starting from the best of n seeds) must be between 2 and {l.MaxCandidates}, got {start}");
-        return new AlignmentOptions(method, rewards, N: start, Iterations: iterations, LearningRate: lr, RegWeight: reg, GradClip: clip, TimeBudgetMs: budget);
+        return new AlignmentOptions(method, rewards, N: start, Iterations: iterations, LearningRate: lr, RegWeight: reg, GradClip: clip, TimeBudgetMs: budget,
+            TargetReward: target);
     }
 
     private static IEnumerable<string> Given(AlignmentInput a)
@@ -178,6 +182,7 @@ public sealed class RequestValidator(ModelCatalog catalog, AdapterCatalog adapte
         if (a.GradClip is not null) yield return "grad_clip";
         if (a.TokenIndices is not null) yield return "token_indices";
         if (a.TimeBudgetMs is not null) yield return "time_budget_ms";
+        if (a.TargetReward is not null) yield return "target_reward";
     }
 
     // The request's reward weights, or the model's defaults; every name must be one of the model's rewards.

@@ -43,5 +43,6 @@ public static class GenerateInputTranslation
         GradClip = a.HasGradClip ? a.GradClip : null,
         TokenIndices = a.TokenIndices.Count == 0 ? null : a.TokenIndices.ToList(),
         TimeBudgetMs = a.HasTimeBudgetMs ? a.TimeBudgetMs : null,
+        TargetReward = a.HasTargetReward ? a.TargetReward : null,
     };
 }

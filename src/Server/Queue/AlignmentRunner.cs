@@ -91,6 +91,7 @@ public sealed class AlignmentRunner(IOptions<QueueOptions> options, ServerMetric
             RegWeight = a.RegWeight ?? 0.01,
             GradClip = a.GradClip ?? 0.1,
             TimeBudget = a.TimeBudgetMs is int ms ? TimeSpan.FromMilliseconds(ms) : null,
+            TargetReward = a.TargetReward,
             GradientCheckpointing = model.Options.GradientCheckpointing,
         };
         TextToImageRequest request = r.ToPipeline([seed]);

@@ -160,6 +160,22 @@ public sealed class AlignmentTests : IAsyncLifetime
         Assert.All(scores, s => Assert.True(s <= 0 && double.IsFinite(s), $"log P {s}"));
         double returned = body.GetProperty("images")[0].GetProperty("rewards").GetProperty("shapeworld-soft-verifier").GetDouble();
         Assert.Equal(scores.Max(), returned, 3);
+
+        // target_reward: the same run stops at the first iterate whose reward reaches the bar
+        int reaching = Array.FindIndex(scores, s => s >= scores[1]);
+        HttpResponseMessage stopped = await Server.Generate(new
+        {
+            prompt = "a red square to the left of a blue circle", steps = 4, seed = 3,
+            alignment = new { method = "reno", iterations = 3, target_reward = scores[1], rewards = new Dictionary<string, double> { ["shapeworld-soft-verifier"] = 1.0 } },
+        });
+        JsonElement stoppedBody = await InProcessServer.Json(stopped);
+        Assert.True(stopped.StatusCode == HttpStatusCode.OK, stoppedBody.ToString());
+        Assert.Equal(reaching + 1, stoppedBody.GetProperty("alignment").GetProperty("iterations_run").GetInt32());
+        Assert.True(reaching + 1 < 3, $"the bar {scores[1]} is reached only at the last iteration: {string.Join(", ", scores)}");
+
+        HttpResponseMessage wrongMethod = await Server.Generate(new { prompt = "a red circle", steps = 2, alignment = new { method = "best_of_n", target_reward = -1.0 } });
+        Assert.Equal(HttpStatusCode.BadRequest, wrongMethod.StatusCode);
+        Assert.Contains("alignment.target_reward does not apply to method 'best_of_n'", (await InProcessServer.Json(wrongMethod)).ToString());
     }
 
     [Fact]

@@ -48,6 +48,16 @@ public abstract class GrpcClientTests(RealServerFixture fixture, GrpcPeerClient 
     }
 
     [Fact]
+    public async Task RenoStopsOnceItsTargetRewardIsReached()
+    {
+        JsonElement r = await Run("reno_target");
+        Assert.True(Code(r) == "OK", r.ToString());
+        JsonElement alignment = r.GetProperty("alignment");
+        Assert.Equal(("reno", 1), (alignment.GetProperty("method").GetString(), alignment.GetProperty("iterations_run").GetInt32()));
+        Assert.Single(alignment.GetProperty("trace").EnumerateArray());
+    }
+
+    [Fact]
     public async Task StreamSendsQueuedThenProgressThenResult()
     {
         JsonElement r = await Run("stream");

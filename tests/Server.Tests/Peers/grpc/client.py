@@ -87,6 +87,13 @@ def scenario_best_of_n():
     return call(lambda: response(generate(pb.GenerateRequest(prompt="a red circle", seed=30, steps=4, alignment=alignment), timeout=60)))
 
 
+def scenario_reno_target():
+    # ReNO against the soft verifier with a bar every image clears: it stops after its first iteration
+    alignment = pb.Alignment(method="reno", iterations=3, target_reward=-1e9)
+    alignment.rewards["shapeworld-soft-verifier"] = 1.0
+    return call(lambda: response(generate(pb.GenerateRequest(prompt="a red circle", seed=4, steps=2, alignment=alignment), timeout=60)))
+
+
 def scenario_seeded_png():
     # ARG: the seed; the same request as the determinism test sends over HTTP
     r = generate(pb.GenerateRequest(prompt="two red circles above a blue square", seed=int(ARG), steps=6), timeout=60)

@@ -58,6 +58,9 @@ const scenarios = {
 
   best_of_n: () => generate({ prompt: 'a red circle', seed: 30, steps: 4,
     alignment: { method: 'best_of_n', n: 3, rewards: { 'shapeworld-clip': 1.0 } } }, deadline(60)),
+  // ReNO against the soft verifier with a bar every image clears: it stops after its first iteration
+  reno_target: () => generate({ prompt: 'a red circle', seed: 4, steps: 2,
+    alignment: { method: 'reno', iterations: 3, target_reward: -1e9, rewards: { 'shapeworld-soft-verifier': 1.0 } } }, deadline(60)),
 
   seeded_png: () => generate({ prompt: 'two red circles above a blue square', seed: Number(arg), steps: 6 }, deadline(60)),
 
